@@ -1,0 +1,1 @@
+"""One module per ``imrkb`` subcommand; see :mod:`imrkb.cli`."""
