@@ -1,0 +1,135 @@
+"""Undo PDF-extraction damage in letter text: a registry of named cleaning steps.
+
+``clean_text(text)`` runs the default steps in order; ``clean_text(text, ["blank_runs", my_step])`` runs the
+named or given steps. A new extraction quirk becomes a new step here, not an ``if`` in the parser.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+
+Step = Callable[[str], str]
+
+#: Left fragments after which a line-final hyphen is a real hyphen ("non-\ncertified", "x-\nray").
+KEEP_HYPHEN_AFTER = frozenset(
+    """non anti post pre self co x re de ex evidence one two three four five six seven eight nine ten
+    well home over follow long short full part sprain low high semi multi mid sub inter intra extra
+    ill year week day month left right cross light medium heavy t l c s open closed""".split()
+)
+
+_FOOTER_LINE = r"[ \t]*(?:Page\s+\d+\s*(?:of\s*\d+)?|-\s*\d+\s*-|\d+\s*/\s*\d+|\[\s*Page\s+\d+\s*\])[ \t]*"
+#: A page break (form feed or footer line) with the blank lines around it.
+_BREAK = re.compile(
+    r"[ \t]*(?:\n[ \t]*)*(?:\f|(?:^|(?<=\n))" + _FOOTER_LINE + r"(?=\n|$))(?:[ \t]*\n)*[ \t]*", re.I
+)
+_LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
+
+
+def _rejoin(m: re.Match[str]) -> str:
+    """A page break inside a sentence becomes a line break; between paragraphs, a paragraph break."""
+    before = m.string[: m.start()].rstrip()[-1:]
+    after = m.string[m.end() :].lstrip()[:1]
+    if not before or not after:
+        return "\n"
+    return "\n" if before not in ".:!?" and not after.isupper() or after.islower() else "\n\n"
+
+
+def page_breaks(text: str) -> str:
+    """Remove page breaks (form feeds, "Page 2 of 3" footers) without splitting the sentence they cut."""
+    return _BREAK.sub(_rejoin, text)
+
+
+def characters(text: str) -> str:
+    """Normalise line ends and odd characters: CRLF, NUL/control bytes (form feeds kept), NBSP, ligatures."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for k, v in _LIGATURES.items():
+        text = text.replace(k, v)
+    text = text.replace("\u00a0", " ").replace("\u00ad", "").replace("\u2010", "-").replace("\u2011", "-")
+    return "".join(ch for ch in text if ch in "\n\t\f" or unicodedata.category(ch)[0] != "C")
+
+
+def trailing_spaces(text: str) -> str:
+    """Strip spaces at line ends (and lines holding only spaces)."""
+    return "\n".join(line.rstrip(" \t") for line in text.split("\n"))
+
+
+def double_spacing(text: str) -> str:
+    """Undo double-spaced extraction (a blank line after every line): single blank lines go, longer runs
+    become one paragraph break. Only applied when most lines are followed by exactly one blank line."""
+    lines = text.split("\n")
+    content = [i for i, line in enumerate(lines) if line.strip()]
+    if len(content) < 6:
+        return text
+    single = sum(
+        1 for i in content if i + 2 < len(lines) and not lines[i + 1].strip() and lines[i + 2].strip()
+    )
+    if single < 0.6 * len(content):
+        return text
+    text = re.sub(r"\n[ \t]*\n(?:[ \t]*\n){2,}", "\n\x00", "\n".join(line.rstrip(" \t") for line in lines))
+    text = re.sub(r"\n[ \t]*\n", "\n", text)
+    return text.replace("\x00", "\n")
+
+
+def blank_runs(text: str) -> str:
+    """Collapse runs of blank lines into one blank line."""
+    return re.sub(r"\n{3,}", "\n\n", text.strip("\n") + "\n")
+
+
+def hyphenation(text: str) -> str:
+    """Join words hyphenated across lines: "medi-\\ncally" -> "medically", "non-\\ncertified" kept.
+
+    A hyphen is kept when the hyphenated form appears elsewhere in the letter, or the left fragment is a
+    known prefix or already hyphenated; it is dropped when the joined word appears elsewhere, else kept
+    only after known prefixes.
+    """
+    words = set(re.findall(r"[A-Za-z][A-Za-z-]*", text.lower()))
+
+    def join(m: re.Match[str]) -> str:
+        left, right = m.group(1), m.group(2)
+        head = left.split("-")[-1].lower()
+        first = re.match(r"[A-Za-z]+", right)
+        rword = first.group(0).lower() if first else ""
+        hyphened = f"{left.lower()}-{rword}"
+        joined = f"{left.lower()}{rword}"
+        if not right[:1].islower():
+            keep = True
+        elif hyphened in words:
+            keep = True
+        elif joined in words:
+            keep = False
+        else:
+            keep = "-" in left or head in KEEP_HYPHEN_AFTER
+        return f"{left}-{right}" if keep else f"{left}{right}"
+
+    return re.sub(r"([A-Za-z][A-Za-z-]*)-[ \t]*\n[ \t]*(\S+)", join, text)
+
+
+STEPS: dict[str, Step] = {
+    "characters": characters,
+    "trailing_spaces": trailing_spaces,
+    "page_breaks": page_breaks,
+    "double_spacing": double_spacing,
+    "blank_runs": blank_runs,
+    "hyphenation": hyphenation,
+}
+DEFAULT_STEPS = (
+    "characters",
+    "trailing_spaces",
+    "double_spacing",
+    "page_breaks",
+    "blank_runs",
+    "hyphenation",
+)
+
+
+def clean_text(text: str, steps: Iterable[str | Step] = DEFAULT_STEPS) -> str:
+    """Run cleaning steps (names from :data:`STEPS` or callables) over ``text``."""
+    for step in steps:
+        if isinstance(step, str):
+            if step not in STEPS:
+                raise ValueError(f"unknown cleaning step {step!r}; valid: {', '.join(STEPS)}")
+            step = STEPS[step]
+        text = step(text)
+    return text
