@@ -8,12 +8,15 @@ same normal form: ODG chapters resolved to catalog slugs, topics compared case- 
 
 from __future__ import annotations
 
+import copy
 import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from .catalog import Catalog, load_catalog, topic_key
 from .errors import ImrkbError
@@ -70,6 +73,8 @@ def odg_chapter_slug(text: str | None, catalog: Catalog) -> str | None:
     """An ODG chapter as written (label form) -> catalog slug, the first chapter the catalog recognises."""
     if not text:
         return None
+    if catalog["odg"].chapter(text) is not None:  # already a slug
+        return text
     best: tuple[int, str] | None = None
     for ch in catalog["odg"].chapters:
         for p in ch.match.patterns:
@@ -146,13 +151,39 @@ def score_letter(d: Decision, label: dict[str, Any], score: Score, catalog: Cata
             )
 
 
-def score_folder(folder: Path, labels_path: Path | None = None) -> Score:
-    """Parse every PDF under ``folder`` (or ``folder/pdf``) and score it against ``labels.json``."""
+def apply_corrections(labels: dict[str, Any], corrections: list[dict[str, Any]]) -> dict[str, Any]:
+    """A copy of ``labels`` with each correction's ``citations`` put in place of the label's."""
+    out = copy.deepcopy(labels)
+    for c in corrections:
+        issue = out[c["case"]]["issues"][int(c["issue"]) - 1]
+        issue[c["side"]] = c["citations"]
+    return out
+
+
+def load_corrections(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, yaml.YAMLError) as e:
+        raise ImrkbError(f"{path}: cannot read label corrections: {e}") from e
+    for k, c in enumerate(data):
+        missing = {"case", "issue", "side", "reason", "citations"} - set(c)
+        if missing:
+            raise ImrkbError(f"{path}: entry {k + 1}: missing {', '.join(sorted(missing))}")
+    return data
+
+
+def score_folder(
+    folder: Path, labels_path: Path | None = None, corrections: list[dict[str, Any]] | None = None
+) -> Score:
+    """Parse every PDF under ``folder`` (or ``folder/pdf``) and score it against ``labels.json``
+    (with ``corrections`` applied to the labels first, when given)."""
     labels_path = labels_path or folder / "labels.json"
     try:
         labels = json.loads(labels_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
         raise ImrkbError(f"{labels_path}: cannot read labels: {e}") from e
+    if corrections:
+        labels = apply_corrections(labels, corrections)
     pdf_dir = folder / "pdf" if (folder / "pdf").is_dir() else folder
     catalog = load_catalog()
     score = Score()
