@@ -70,29 +70,25 @@ def case_number(text: str) -> str | None:
 def header_dates(header: str) -> Dates:
     """Dates from a header whose lines extraction may have split or reordered.
 
-    Each label takes the date right after it; labels left without one take, in order, the dates no label
-    claimed (``Date Assigned: Date of Injury: 11/09/2016 10/13/2016``).
+    Labels and dates are read in order of position and each date goes to the earliest label still
+    waiting for one, so ``Date Assigned: 11/09/2016`` and ``Date Assigned: Date of Injury: 11/09/2016
+    10/13/2016`` both read right.
     """
-    found: dict[str, dt.date | None] = {}
-    claimed: set[int] = set()
-    pending: list[tuple[int, str]] = []
+    tokens: list[tuple[int, str, str]] = []
     for fld, labels in DATE_LABELS.items():
         for label in labels:
-            lab = re.compile(r"\s+".join(map(re.escape, label.split())) + r"\s*:", re.I)
-            m = lab.search(header)
-            if not m:
-                continue
-            d = re.compile(r"\s*" + _DATE).match(header, m.end())
-            if d:
-                found[fld] = parse_date(d.group(1))
-                claimed.add(d.start(1))
-            else:
-                pending.append((m.start(), fld))
-            break
-    if pending:
-        free = [m for m in re.finditer(_DATE, header) if m.start() not in claimed]
-        for (_, fld), m in zip(sorted(pending), free, strict=False):
-            found[fld] = parse_date(m.group(1))
+            m = re.search(r"\s+".join(map(re.escape, label.split())) + r"\s*:", header, re.I)
+            if m:
+                tokens.append((m.start(), "label", fld))
+                break
+    tokens.extend((m.start(), "date", m.group(1)) for m in re.finditer(_DATE, header))
+    found: dict[str, dt.date | None] = {}
+    waiting: list[str] = []
+    for _, kind, value in sorted(tokens):
+        if kind == "label":
+            waiting.append(value)
+        elif waiting:
+            found[waiting.pop(0)] = parse_date(value)
     return Dates(**found)
 
 
