@@ -15,6 +15,7 @@ Step = Callable[[str], str]
 #: Left fragments after which a line-final hyphen is a real hyphen ("non-\ncertified", "x-\nray").
 KEEP_HYPHEN_AFTER = frozenset(
     """non anti post pre self co x re de ex evidence one two three four five six seven eight nine ten
+    first second third
     well home over follow long short full part sprain low high semi multi mid sub inter intra extra
     ill year week day month left right cross light medium heavy t l c s open closed""".split()
 )
@@ -65,7 +66,9 @@ def double_spacing(text: str) -> str:
     single = sum(
         1 for i in content if i + 2 < len(lines) and not lines[i + 1].strip() and lines[i + 2].strip()
     )
-    if single < 0.6 * len(content):
+    lengths = sorted(len(lines[i].strip()) for i in content)
+    wrapped = lengths[len(lengths) // 2] <= 110  # unwrapped one-line paragraphs are not double spacing
+    if single < 0.6 * len(content) or not wrapped or not re.search(r"\n[ \t]*\n[ \t]*\n", text):
         return text
     text = re.sub(r"\n[ \t]*\n(?:[ \t]*\n){2,}", "\n\x00", "\n".join(line.rstrip(" \t") for line in lines))
     text = re.sub(r"\n[ \t]*\n", "\n", text)

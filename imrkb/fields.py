@@ -15,10 +15,18 @@ _DATE = r"(\d{1,2}/\d{1,2}/\d{4}|\d{1,2}-\d{1,2}-\d{4})"
 #: Header labels per date field (any whitespace, line breaks included, between words).
 DATE_LABELS: dict[str, tuple[str, ...]] = {
     "decision": ("Decision Date", "Dated"),
-    "assigned": ("Date Assigned", "Notice of Assignment", "Date of Assignment"),
+    "assigned": (
+        "Date Assigned",
+        "Notice of Assignment and Request for Information dated",
+        "Date of Assignment",
+    ),
     "injury": ("Date of Injury",),
-    "ur_denial": ("UR Denial Date", "Date of UR Decision", "UR Decision Date"),
-    "application_received": ("Application Received", "Application Date", "Date Application Received"),
+    "ur_denial": ("UR Denial Date", "utilization review denial dated", "Date of UR Decision"),
+    "application_received": (
+        "Application Received",
+        "Application for Independent Medical Review received",
+        "Application Date",
+    ),
 }
 _PRIORITY = re.compile(r"Priority:\s*(Standard|Expedited)", re.I)
 _STATES = re.compile(r"State\s*\(s\)\s+of\s+Licensure\s*:\s*(.+?)(?=\n\s*\n|Certification|$)", re.I | re.S)
@@ -77,7 +85,9 @@ def header_dates(header: str) -> Dates:
     tokens: list[tuple[int, str, str]] = []
     for fld, labels in DATE_LABELS.items():
         for label in labels:
-            m = re.search(r"\s+".join(map(re.escape, label.split())) + r"\s*:", header, re.I)
+            # prose labels ("... denial dated 7/15/2013") need no colon
+            colon = r"\s*:?" if label.endswith(("dated", "received")) else r"\s*:"
+            m = re.search(r"\s+".join(map(re.escape, label.split())) + colon, header, re.I)
             if m:
                 tokens.append((m.start(), "label", fld))
                 break

@@ -107,3 +107,105 @@ def parse_items(section: str, catalog: Catalog) -> list[Issue]:
             )
         )
     return issues
+
+
+# --- numbered layouts (2013-2015): "1. <item> is not medically necessary", "1) Regarding the request for X:"
+
+_NUMBERED_DECISION = re.compile(
+    r"^[ \t]*(\d{1,2})[.)][ \t]+(?:MAXIMUS\s+Federal\s+Services,?\s+Inc\.\s+has\s+determined\s+(?:that\s+)?"
+    r"the\s+request\s+for\s+)?(?!Regarding\b)(?P<item>(?:(?!Regarding\s+the\s+request|\n[ \t]*\n).){1,400}?)"
+    r"\s+(?:is|was|are|were)\s+(?P<neg>not\s+)?medically\s+necessary"
+    r"(?:\s+and\s+appropriate)?\s*\.",
+    re.I | re.M | re.S,
+)
+_REGARDING = re.compile(
+    r"^[ \t]*(\d{1,2})\)[ \t]+Regarding\s+the\s+request\s+for\s+(?P<item>.+?):[ \t]*$", re.I | re.M | re.S
+)
+_NOTICE_CA = re.compile(
+    r"Medical\s+Treatment\s+Guideline\(s\)\s+the\s+Claims\s+Administrator\s+based\s+its"
+    r"\s+decision\s+on\s*:",
+    re.I,
+)
+_NOTICE_REV = re.compile(
+    r"Medical\s+Treatment\s+Guideline\(s\)\s+the\s+Expert\s+Reviewer\s+based\s+"
+    r"(?:his/her|his|her|their|its)\s+decision\s+on\s*:",
+    re.I,
+)
+_NOTICE_WHY = re.compile(r"Rationale\s+for\s+the\s+Decision\s*:", re.I)
+_ISSUE_LIST_ENTRY = re.compile(r"^[ \t]*(\d{1,2})[.)][ \t]+(.+?)[ \t]*$", re.M)
+
+
+def _cut(text: str, marks: dict[str, re.Pattern[str]]) -> dict[str, str]:
+    """Text after each mark up to the next one (marks may come in any order; missing ones are empty)."""
+    found = sorted((m.start(), m.end(), name) for name, pat in marks.items() for m in [pat.search(text)] if m)
+    out = dict.fromkeys(marks, "")
+    for k, (_, end, name) in enumerate(found):
+        out[name] = text[end : found[k + 1][0] if k + 1 < len(found) else len(text)]
+    return out
+
+
+def _regarding_blocks(text: str) -> dict[int, str]:
+    """``{n: block}`` for the "n) Regarding the request for X:" blocks of a section."""
+    heads = list(_REGARDING.finditer(text))
+    return {
+        int(m.group(1)): text[m.end() : heads[k + 1].start() if k + 1 < len(heads) else len(text)]
+        for k, m in enumerate(heads)
+    }
+
+
+def parse_numbered_decisions(section: str, catalog: Catalog) -> list[Issue]:
+    """``1. <item> is not medically necessary and appropriate.`` followed by the usual three paragraphs."""
+    text = _BOILERPLATE.sub("", section, count=1)
+    heads = list(_NUMBERED_DECISION.finditer(text))
+    issues = []
+    for k, m in enumerate(heads):
+        body = text[m.end() : heads[k + 1].start() if k + 1 < len(heads) else len(text)]
+        ca, rev, why = _parts(body)
+        issues.append(
+            Issue(
+                item=_norm(m.group("item")),
+                outcome="upheld" if m.group("neg") else "overturned",
+                claims_administrator_citations=tuple(extract_citations(ca, catalog)),
+                reviewer_citations=tuple(extract_citations(rev, catalog)),
+                rationale=_norm(why),
+            )
+        )
+    return issues
+
+
+def parse_notice_items(text: str, catalog: Catalog) -> list[Issue]:
+    """Notice letters: the numbered determinations, then one "n) Regarding the request for X:" block each."""
+    decisions = {int(m.group(1)): m for m in _NUMBERED_DECISION.finditer(text)}
+    blocks = _regarding_blocks(text)
+    issues = []
+    for n, m in sorted(decisions.items()):
+        parts = _cut(blocks.get(n, ""), {"ca": _NOTICE_CA, "rev": _NOTICE_REV, "why": _NOTICE_WHY})
+        issues.append(
+            Issue(
+                item=_norm(m.group("item")),
+                outcome="upheld" if m.group("neg") else "overturned",
+                claims_administrator_citations=tuple(extract_citations(parts["ca"], catalog)),
+                reviewer_citations=tuple(extract_citations(parts["rev"], catalog)),
+                rationale=_norm(parts["why"]),
+            )
+        )
+    return issues
+
+
+def parse_review_items(issue_list: str, guidelines: str, rationale: str, catalog: Catalog) -> list[Issue]:
+    """ "Medical professional review" letters: a numbered issue list, then per-item guideline and rationale
+    blocks; the reviewer's citations only, the outcome from each rationale's conclusion."""
+    items = {int(m.group(1)): _norm(m.group(2)) for m in _ISSUE_LIST_ENTRY.finditer(issue_list)}
+    cites, whys = _regarding_blocks(guidelines), _regarding_blocks(rationale)
+    issues = []
+    for n, item in sorted(items.items()):
+        why = _norm(whys.get(n, ""))
+        issues.append(
+            Issue(
+                item=item,
+                outcome=outcome_from_conclusion(why) or "upheld",
+                reviewer_citations=tuple(extract_citations(cites.get(n, ""), catalog)),
+                rationale=why,
+            )
+        )
+    return issues

@@ -39,7 +39,7 @@ HEADINGS: dict[str, dict[str, tuple[str, ...]]] = {
         "decision": ("INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE",),
         "reviewer": ("Medical Qualifications of the Expert Reviewer:",),
         "summary": ("Case Summary:",),
-        "issues": ("IMR ISSUES, DECISIONS AND RATIONALES", "IMR DECISION(S) AND RATIONALE(S)"),
+        "items": ("1) Regarding the request for",),
     },
     "mpr-2013": {
         "issues_list": ("ISSUE AT DISPUTE:", "ISSUE(S) AT DISPUTE:"),

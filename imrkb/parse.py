@@ -15,14 +15,43 @@ from . import fields
 from .catalog import Catalog, load_catalog
 from .clean import clean_text
 from .errors import LetterError
-from .items import parse_items
-from .layout import detect_layout, split_sections
-from .models import Decision, Source
+from .items import parse_items, parse_notice_items, parse_numbered_decisions, parse_review_items
+from .layout import Sections, detect_layout, split_sections
+from .models import Decision, Issue, Source
 from .pdftext import read_bytes, text_of
 
 _SUMMARY_INTRO = re.compile(
     r"^.{0,200}?(?:including\s+all\s+medical\s+records|case\s+file)\s*:\s*", re.I | re.S
 )
+
+
+#: Where each layout keeps its disputed items, for the error a letter without any gets.
+_ISSUES_WHERE = {
+    "mpr-2013": "an 'ISSUE AT DISPUTE:' list",
+    "notice-2013": "numbered '1) MAXIMUS Federal Services, Inc. has determined ...' lines",
+    "maximus-2014": "numbered '1. <item> is not medically necessary' lines under 'IMR DECISION(S) AND "
+    "RATIONALE(S)'",
+}
+
+
+def _issues(sec: Sections, text: str, name: str, cat: Catalog) -> list[Issue]:
+    """The disputed items, read the way the letter's layout lays them out."""
+    if sec.layout == "mpr-2013":
+        issues = parse_review_items(sec.get("issues_list"), sec.get("guidelines"), sec.get("rationale"), cat)
+    elif sec.layout == "notice-2013":
+        issues = parse_notice_items(text, cat)
+    elif sec.layout == "maximus-2014":
+        issues = parse_numbered_decisions(sec.get("issues"), cat)
+    else:
+        if not sec.get("issues").strip():
+            raise LetterError(
+                name, "no issues section: the letter has no 'IMR ISSUES, DECISIONS AND RATIONALES' part"
+            )
+        issues = parse_items(sec.get("issues"), cat)
+    if not issues:
+        where = _ISSUES_WHERE.get(sec.layout, "'<item>: Upheld' or '<item>: Overturned' lines")
+        raise LetterError(name, f"no disputed items: found no {where}")
+    return issues
 
 
 def content_id(text: str) -> str:
@@ -49,20 +78,11 @@ def parse_text(
             "(e.g. 'IMR ISSUES, DECISIONS AND RATIONALES') was found",
         )
     sec = split_sections(text, layout)
-    issues_text = sec.get("issues")
-    if not issues_text.strip():
-        raise LetterError(
-            name, "no issues section: the letter has no 'IMR ISSUES, DECISIONS AND RATIONALES' part"
-        )
-    issues = parse_items(issues_text, cat)
-    if not issues:
-        raise LetterError(
-            name, "no disputed items: no '<item>: Upheld' or '<item>: Overturned' line was found"
-        )
+    issues = _issues(sec, text, name, cat)
 
     header = sec.header
     case = fields.case_number(header) or fields.case_number(text[:2000])
-    dates = fields.header_dates(header)
+    dates = fields.header_dates(header + "\n" + sec.get("decision"))
     reviewer = fields.reviewer(sec.get("reviewer") or text)
     summary = " ".join(_SUMMARY_INTRO.sub("", sec.get("summary"), count=1).split())
     warnings = []
