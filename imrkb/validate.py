@@ -18,6 +18,7 @@ import json
 import multiprocessing
 import os
 import re
+import signal
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -509,9 +510,14 @@ class _FileResult:
 _worker_chapters: KnownChapters | None = None  # set in each worker process by _init_worker
 
 
-def _init_worker(chapters: KnownChapters | None) -> None:
+def _set_chapters(chapters: KnownChapters | None) -> None:
     global _worker_chapters
     _worker_chapters = chapters
+
+
+def _init_worker(chapters: KnownChapters | None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which ends the pool
+    _set_chapters(chapters)
 
 
 def _check_file(args: tuple[str, str]) -> _FileResult:
@@ -557,7 +563,7 @@ def iter_problems(
             )
             results: Iterator[tuple[str, _FileResult]] = pool.imap(_check_file_named, tasks, chunksize=64)
         else:
-            _init_worker(chapters)
+            _set_chapters(chapters)
             results = map(_check_file_named, tasks)
         for relpath, result in results:
             yield from result.problems

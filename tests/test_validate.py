@@ -326,7 +326,10 @@ def test_catalog_covers_every_guideline_id() -> None:
 
 
 def imrkb(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
     return subprocess.run(
         [sys.executable, "-m", "imrkb", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )

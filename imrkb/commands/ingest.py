@@ -1,0 +1,67 @@
+"""``imrkb ingest PATH... [--root DIR] [--jobs N]``: letters -> ``decisions/<year>/<id>.yaml``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+from ..errors import UsageError
+from ..ingest import STATUSES, find_letters, iter_ingest
+from ..progress import Progress
+from ..validate import known_chapters
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser(
+        "ingest",
+        help="parse letters (PDF or text) into decisions/<year>/<id>.yaml",
+        description=(
+            "Parse letters and write one record per letter to ROOT/decisions/<year>/<id>.yaml (year of the "
+            "decision date, or undated). Folders are searched recursively for *.pdf and *.txt. Idempotent: "
+            "a record whose bytes do not change is not rewritten. Writes are atomic. A letter that cannot be "
+            "parsed is reported as 'file: problem' and skipped. Exit status: 0 all ingested, 1 some letters "
+            "failed, 2 could not run."
+        ),
+    )
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="letter files or folders of letters")
+    p.add_argument(
+        "--root", type=Path, default=Path("."), help="project folder holding decisions/ (default: .)"
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="parse N letters at a time in worker processes (default: number of CPUs)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    if not args.root.is_dir():
+        raise UsageError(f"--root {args.root}: no such folder")
+    chapters = known_chapters()
+    letters, missing = find_letters(args.paths)
+    counts: Counter[str] = Counter()
+    progress = Progress("ingest", len(letters))
+    for outcome in missing:
+        counts[outcome.status] += 1
+        progress.note(outcome.message, sys.stdout)
+    if not letters and not missing:
+        progress.note(f"no letters (*.pdf, *.txt) in {', '.join(map(str, args.paths))}")
+    try:
+        for outcome in iter_ingest(letters, args.root, jobs=args.jobs, chapters=chapters):
+            counts[outcome.status] += 1
+            if outcome.status == "failed":
+                progress.note(outcome.message, sys.stdout)
+            progress.advance()
+    finally:
+        progress.close()
+    print(", ".join(f"{s} {counts[s]:,}" for s in STATUSES), file=sys.stderr)
+    return 1 if counts["failed"] else 0

@@ -1,0 +1,184 @@
+"""Letters (PDF or text) -> ``decisions/<year>/<id>.yaml``: idempotent, atomic, in parallel.
+
+:func:`find_letters` expands the paths given; :func:`iter_ingest` parses them (in a process pool: PDF
+parsing is the cost at scale), checks each record like ``imrkb validate`` does, and writes it only when its
+bytes change, yielding one :class:`Outcome` per letter in input order. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import signal
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import LetterError
+from .records import atomic_write_text, to_yaml
+from .validate import KnownChapters, YAMLLoadError, check_record, field_name, parse_yaml
+
+__all__ = ["LETTER_SUFFIXES", "Outcome", "find_letters", "iter_ingest"]
+
+LETTER_SUFFIXES = (".pdf", ".txt")
+STATUSES = ("ingested", "updated", "unchanged", "failed")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one letter: ``status`` is one of :data:`STATUSES`."""
+
+    source: str
+    status: str
+    target: Path | None = None
+    message: str = ""  # for ``failed``: ``source: what is wrong``
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A worker's result: a record's id, folder and YAML, or an error line."""
+
+    source: str
+    id: str = ""
+    folder: str = ""
+    text: str = ""
+    error: str = ""
+
+
+def find_letters(paths: Iterable[Path]) -> tuple[list[Path], list[Outcome]]:
+    """Files named as they are, folders searched recursively for ``*.pdf``/``*.txt`` (sorted, hidden skipped).
+
+    Returns the letters (each once) and a ``failed`` outcome for every path that does not exist.
+    """
+    letters: list[Path] = []
+    missing: list[Outcome] = []
+    seen: set[Path] = set()
+
+    def add(p: Path) -> None:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            letters.append(p)
+
+    for path in paths:
+        if path.is_dir():
+            for folder, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith(".") and name.lower().endswith(LETTER_SUFFIXES):
+                        add(Path(folder) / name)
+        elif path.is_file():
+            add(path)
+        else:
+            missing.append(Outcome(str(path), "failed", message=f"{path}: no such file or folder"))
+    return letters, missing
+
+
+_chapters: KnownChapters | None = None  # set in each worker by _init
+
+
+def _init(chapters: KnownChapters | None) -> None:
+    global _chapters
+    _chapters = chapters
+
+
+def _init_worker(chapters: KnownChapters | None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which ends the pool
+    _init(chapters)
+
+
+def _parse_one(source: str) -> _Parsed:
+    """Parse one letter and check its record; never raises (a parser bug is reported as such)."""
+    from .parse import parse_file  # imported here: only ingest and parse need the parser
+
+    try:
+        decision = parse_file(Path(source))
+    except LetterError as e:
+        message = str(e)
+        return _Parsed(source, error=message if message.startswith(source) else f"{source}: {message}")
+    except Exception as e:  # noqa: BLE001 - one broken letter must not stop a 100,000-letter run
+        return _Parsed(
+            source, error=f"{source}: parser failed ({type(e).__name__}: {e}); this is a bug in imrkb"
+        )
+    text = to_yaml(decision)
+    try:
+        data, _ = parse_yaml(text)
+    except YAMLLoadError as e:  # pragma: no cover - to_yaml writes plain data only
+        return _Parsed(source, error=f"{source}: the record does not read back as YAML: {e}")
+    findings = check_record(data, _chapters)
+    if findings:
+        first = findings[0]
+        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+        return _Parsed(
+            source, error=f"{source}: invalid record: {field_name(first.path)}: {first.message}{more}"
+        )
+    return _Parsed(source, decision.id, decision.year_folder, text)
+
+
+def _existing_ids(decisions: Path) -> dict[str, list[Path]]:
+    """Ids of the records already under ``decisions/<folder>/`` (one listing, no parsing)."""
+    out: dict[str, list[Path]] = {}
+    if decisions.is_dir():
+        for folder in sorted(decisions.iterdir()):
+            if folder.is_dir() and not folder.name.startswith("."):
+                for f in folder.iterdir():
+                    if f.suffix == ".yaml" and not f.name.startswith("."):
+                        out.setdefault(f.stem, []).append(f)
+    return out
+
+
+def _parsed(letters: Sequence[Path], jobs: int, chapters: KnownChapters | None) -> Iterator[_Parsed]:
+    sources = [str(p) for p in letters]
+    if jobs <= 1 or len(sources) < 2 * jobs:
+        _init(chapters)
+        yield from map(_parse_one, sources)
+        return
+    chunk = max(1, min(32, len(sources) // (jobs * 8)))
+    with multiprocessing.get_context().Pool(jobs, initializer=_init_worker, initargs=(chapters,)) as pool:
+        yield from pool.imap(_parse_one, sources, chunksize=chunk)
+
+
+def iter_ingest(
+    letters: Sequence[Path], root: Path, *, jobs: int = 1, chapters: KnownChapters | None = None
+) -> Iterator[Outcome]:
+    """Parse ``letters`` and write their records under ``root/decisions``; one outcome per letter, in order.
+
+    A record whose bytes equal the file on disk is ``unchanged`` and not rewritten; a record whose
+    decision year changed moves (its old file is removed). A second letter with an id already written in
+    this run fails, naming the first, unless it gives the very same record.
+    """
+    decisions = Path(root) / "decisions"
+    existing = _existing_ids(decisions)
+    this_run: dict[str, tuple[str, bytes]] = {}  # id -> (first source, digest of its YAML)
+    for r in _parsed(letters, jobs, chapters):
+        if r.error:
+            yield Outcome(r.source, "failed", message=r.error)
+            continue
+        target = decisions / r.folder / f"{r.id}.yaml"
+        data = r.text.encode("utf-8")
+        digest = hashlib.blake2b(data, digest_size=16).digest()
+        first = this_run.setdefault(r.id, (r.source, digest))
+        if first[0] != r.source:
+            if first[1] == digest:
+                yield Outcome(r.source, "unchanged", target)
+            else:
+                yield Outcome(
+                    r.source,
+                    "failed",
+                    message=f"{r.source}: id {r.id} already taken in this run by {first[0]}",
+                )
+            continue
+        try:
+            old = target.read_bytes()
+        except FileNotFoundError:
+            old = None
+        if old == data:
+            yield Outcome(r.source, "unchanged", target)
+            continue
+        atomic_write_text(target, r.text)
+        moved = [p for p in existing.get(r.id, ()) if p != target]
+        for p in moved:  # the decision year changed: the record lives in its new folder only
+            p.unlink(missing_ok=True)
+        existing[r.id] = [target]
+        yield Outcome(r.source, "updated" if old is not None or moved else "ingested", target)
