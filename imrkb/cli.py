@@ -20,6 +20,9 @@ COMMANDS = (
     "ingest",
     "validate",
     "synth",
+    "build",
+    "serve",
+    "export",
 )
 
 

@@ -84,12 +84,19 @@ def test_classify_table(item: str, category: str, subcategory: str | None) -> No
 
 BAD = [
     ("fallback: Nope\ncategories: [{name: A}]\nrules: []\n", "fallback"),
-    ("fallback: A\ncategories: [{name: A}]\nrules: [{category: B, patterns: [x], examples: [x]}]\n",
-     "rules[0].category"),
-    ("fallback: A\ncategories: [{name: A, subcategories: [S]}]\n"
-     "rules: [{category: A, subcategory: T, patterns: [x], examples: [x]}]\n", "rules[0].subcategory"),
-    ("fallback: A\ncategories: [{name: A}]\nrules: [{category: A, patterns: ['('], examples: [x]}]\n",
-     "rules[0].patterns[0]"),
+    (
+        "fallback: A\ncategories: [{name: A}]\nrules: [{category: B, patterns: [x], examples: [x]}]\n",
+        "rules[0].category",
+    ),
+    (
+        "fallback: A\ncategories: [{name: A, subcategories: [S]}]\n"
+        "rules: [{category: A, subcategory: T, patterns: [x], examples: [x]}]\n",
+        "rules[0].subcategory",
+    ),
+    (
+        "fallback: A\ncategories: [{name: A}]\nrules: [{category: A, patterns: ['('], examples: [x]}]\n",
+        "rules[0].patterns[0]",
+    ),
     ("fallback: A\ncategories: [{name: A}]\nrules: [{category: A, patterns: [x]}]\n", "rules[0].examples"),
     ("fallback: A\ncategories: [{name: A}\n", ":3: YAML syntax error"),
 ]

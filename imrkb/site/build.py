@@ -1,0 +1,194 @@
+"""``imrkb build``: records -> staged pages -> ``mkdocs build`` -> downloads, feed -> Pagefind index.
+
+Layout (``ROOT`` is the corpus root, ``OUT`` the site):
+
+* ``ROOT/build/docs/``: hand-written ``docs/`` copied, plus every generated page (never committed);
+* ``ROOT/build/extra/``: files that are not pages (record YAML/JSON, bulk downloads, Atom feed), moved
+  into ``OUT`` after MkDocs has built it (MkDocs cleans its output first);
+* ``OUT/pagefind/``: the search index over the decision pages.
+
+One pass reads the records; decision pages are written as they are read. Work is linear in the corpus.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from ..catalog import load_catalog
+from ..errors import ImrkbError
+from ..records import to_json
+from . import pages, render
+from .corpus import Corpus, iter_records
+from .exports import Exporter
+from .feeds import atom_feed
+from .rows import newest_first_key
+
+#: The project's source tree: mkdocs.yml, docs/, the theme overrides.
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+FEED_SIZE = 50
+SAFE_TITLE_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:()/+-–›'")
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    decisions: int
+    items: int
+    pages: int
+    out: Path
+    seconds: float
+
+
+def safe_title(text: str) -> str:
+    """A page title for front matter and theme templates: only plain characters survive."""
+    t = text.replace("&", "and")
+    return "".join(ch if ch in SAFE_TITLE_CHARS else " " for ch in t).strip() or "Page"
+
+
+def page_path(url: str) -> str:
+    """Source path of a generated page.
+
+    ``decisions/Y/ID/`` -> ``decisions/Y/ID.md``; anything else -> ``<url>index.md``."""
+    if url.startswith("decisions/"):
+        return url.rstrip("/") + ".md"
+    return url + "index.md"
+
+
+def write_page(staging: Path, url: str, title: str, html: str) -> None:
+    meta = {"title": safe_title(title), "imrkb": "html", "hide": ["toc"]}
+    path = staging / page_path(url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False) + "---\n" + html + "\n", encoding="utf-8")
+
+
+def _merge_tree(src: Path, dst: Path) -> None:
+    """Move every file under ``src`` to the same place under ``dst`` (folders merged)."""
+    for dirpath, _dirs, files in os.walk(src):
+        target = dst / Path(dirpath).relative_to(src)
+        target.mkdir(parents=True, exist_ok=True)
+        for f in files:
+            os.replace(Path(dirpath) / f, target / f)
+
+
+def _say(msg: str) -> None:
+    print(f"imrkb build: {msg}", file=sys.stderr, flush=True)
+
+
+def run_mkdocs(staging: Path, out: Path, site_url: str | None) -> str:
+    """A real ``mkdocs build`` of ``staging`` into ``out`` with the project's mkdocs.yml (strict).
+
+    Returns the site URL the build used."""
+    import logging
+
+    from mkdocs.commands.build import build as mk_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    overrides: dict[str, object] = {"docs_dir": str(staging), "site_dir": str(out), "strict": True}
+    if site_url:
+        overrides["site_url"] = site_url
+    log = logging.getLogger("mkdocs")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("mkdocs %(levelname)s: %(message)s"))
+    log.addHandler(handler)
+    try:
+        cfg = load_config(config_file=str(PROJECT_DIR / "mkdocs.yml"), **overrides)
+        cfg.plugins.on_startup(command="build", dirty=False)
+        try:
+            mk_build(cfg, dirty=False)
+        finally:
+            cfg.plugins.on_shutdown()
+        return str(cfg["site_url"] or "http://127.0.0.1:8000/")
+    except (Abort, ConfigurationError) as e:
+        raise ImrkbError(f"mkdocs build failed: {e}") from None
+    finally:
+        log.removeHandler(handler)
+
+
+def run_pagefind(out: Path) -> None:
+    """Index the decision pages' main content with Pagefind (the ``pagefind[bin]`` package)."""
+    cmd = [sys.executable, "-m", "pagefind", "--site", str(out), "--glob", "decisions/**/*.html", "--silent"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    except OSError as e:
+        raise ImrkbError(f"cannot run pagefind: {e}") from None
+    if proc.returncode != 0 or not (out / "pagefind" / "pagefind.js").is_file():
+        detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        raise ImrkbError(f"pagefind failed (exit {proc.returncode}): {' / '.join(detail)}")
+
+
+def build_site(
+    root: Path,
+    out: Path | None = None,
+    *,
+    site_url: str | None = None,
+    search_index: bool = True,
+    say: Callable[[str], None] = _say,
+) -> BuildReport:
+    """Build the whole site for the corpus under ``root`` into ``out`` (default ``root/site``)."""
+    t0 = time.monotonic()
+    root = root.resolve()
+    out = (out or root / "site").resolve()
+    work = root / "build"
+    staging, extra = work / "docs", work / "extra"
+    for d in (staging, extra):
+        if d.exists():
+            shutil.rmtree(d)
+    shutil.copytree(PROJECT_DIR / "docs", staging)
+    (extra / "data").mkdir(parents=True)
+
+    catalog = load_catalog()
+    corpus = Corpus(catalog)
+    n_pages = 0
+    with (
+        (extra / "data" / "decisions.jsonl").open("w", encoding="utf-8") as fj,
+        (extra / "data" / "decisions.csv").open("w", encoding="utf-8", newline="") as fc,
+    ):
+        jsonl, csv_out = Exporter("jsonl", fj), Exporter("csv", fc)
+        for k, (path, d) in enumerate(iter_records(root), start=1):
+            url, cats, filters = corpus.add(path, d)
+            write_page(staging, url, d.id, render.decision_page(d, url, cats, corpus.targets, filters))
+            rec_dir = extra / "decisions" / d.year_folder
+            rec_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, rec_dir / f"{d.id}.yaml")
+            (rec_dir / f"{d.id}.json").write_text(to_json(d) + "\n", encoding="utf-8")
+            jsonl.add(d)
+            csv_out.add(d)
+            n_pages += 1
+            if k % 1000 == 0:
+                say(f"rendered {k} decisions")
+    say(f"rendered {len(corpus.decisions)} decision pages")
+
+    generated: Iterable[pages.Page] = [
+        *pages.browse_pages(corpus),
+        *pages.guideline_pages(corpus),
+        pages.statistics_page(corpus),
+    ]
+    for url, title, html in generated:
+        write_page(staging, url, title, html)
+        n_pages += 1
+    frag_dir = staging / ".fragments"
+    frag_dir.mkdir()
+    for name, html in pages.home_fragments(corpus).items():
+        (frag_dir / f"{name}.html").write_text(html, encoding="utf-8")
+    say(f"wrote {n_pages} generated pages; running mkdocs build")
+
+    feed_url = run_mkdocs(staging, out, site_url)
+    newest = sorted(corpus.decisions, key=newest_first_key)[:FEED_SIZE]
+    (extra / "feed.xml").write_text(
+        atom_feed(newest, feed_url, title="imrkb: newest IMR decisions"), encoding="utf-8"
+    )
+    _merge_tree(extra, out)
+    if search_index:
+        say("indexing decision pages with pagefind")
+        run_pagefind(out)
+    return BuildReport(len(corpus.decisions), len(corpus.items), n_pages, out, time.monotonic() - t0)

@@ -1,0 +1,111 @@
+"""Escaping and links for generated pages.
+
+Everything that comes from a record is untrusted text. :func:`esc` makes it inert in every language a
+generated page passes through: HTML (``<``, ``&``, quotes), Markdown (``*``, ``_``, backticks, brackets,
+``#``, ``|``, ``\\``) and Jinja-like templates (``{``, ``}``). Generated pages bypass Markdown altogether
+(see :mod:`imrkb.site.hooks`); the Markdown/template escapes are a second line of defence should a
+page ever be fed through Markdown or a macro plugin. Links are relative (the site works under any path
+prefix) and only ``http(s)`` URLs from records ever become links.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from urllib.parse import urlsplit
+
+_ESCAPES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "'": "&#39;",
+    "{": "&#123;",
+    "}": "&#125;",
+    "[": "&#91;",
+    "]": "&#93;",
+    "*": "&#42;",
+    "_": "&#95;",
+    "`": "&#96;",
+    "\\": "&#92;",
+    "|": "&#124;",
+    "#": "&#35;",
+}
+_ESC_RE = re.compile("[" + re.escape("".join(_ESCAPES)) + "]")
+# C0 controls other than tab/newline are not allowed in HTML text.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def esc(text: object) -> str:
+    """``text`` as inert HTML text (also safe inside double- or single-quoted attributes)."""
+    s = _CONTROL_RE.sub("", str(text))
+    return _ESC_RE.sub(lambda m: _ESCAPES[m.group(0)], s)
+
+
+_ATTR = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+_ATTR_RE = re.compile("[&<>\"']")
+
+
+def attr(value: str) -> str:
+    """A URL or other value for a quoted attribute: HTML-escaped only (``#``, ``/`` stay readable)."""
+    return _ATTR_RE.sub(lambda m: _ATTR[m.group(0)], _CONTROL_RE.sub("", value))
+
+
+def safe_http_url(url: str) -> str | None:
+    """``url`` if it is an absolute http(s) URL with a host, else ``None`` (never a link)."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+        return None
+    return url
+
+
+_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"')\]]+", re.IGNORECASE)
+
+
+def linkify(text: str) -> str:
+    """Escaped ``text`` with its http(s) URLs as links (``rel="nofollow noopener"``); nothing else."""
+    out: list[str] = []
+    pos = 0
+    for m in _URL_IN_TEXT.finditer(text):
+        url = m.group(0).rstrip(".,;:")
+        end = m.start() + len(url)
+        safe = safe_http_url(url)
+        out.append(esc(text[pos : m.start()]))
+        if safe:
+            out.append(f'<a href="{attr(safe)}" rel="nofollow noopener">{esc(url)}</a>')
+        else:
+            out.append(esc(url))
+        pos = end
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+def rel(from_url: str, to_url: str) -> str:
+    """Relative link from the page at site path ``from_url`` to site path ``to_url`` (both ``a/b/`` form).
+
+    Paths are relative to the site root, without a leading slash; a trailing slash marks a directory
+    page. A fragment (``#x``) on ``to_url`` is kept.
+    """
+    target, _, frag = to_url.partition("#")
+    base = from_url if from_url.endswith("/") or not from_url else posixpath.dirname(from_url) + "/"
+    r = posixpath.relpath("/" + target, "/" + base)
+    if (target.endswith("/") or not target) and r != ".":
+        r += "/"
+    elif r == ".":
+        r = "./"
+    return r + (f"#{frag}" if frag else "")
+
+
+def slug(text: str) -> str:
+    """URL/anchor slug: lower case ASCII letters and digits joined by ``-`` (``&`` reads ``and``)."""
+    s = text.lower().replace("&", " and ").replace("/", " ")
+    return re.sub(r"[^a-z0-9]+", "-", s).strip("-") or "x"
+
+
+def pct(part: int, whole: int) -> str:
+    """``part/whole`` as a percentage with one decimal, or an en dash when ``whole`` is 0."""
+    return f"{100.0 * part / whole:.1f}%" if whole else "–"
