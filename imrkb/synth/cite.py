@@ -90,9 +90,11 @@ class Ref:
 
 def parse_ref(ref: str) -> Ref:
     prefix, _, rest = ref.partition(":")
+    chapter: str | None = None
+    if prefix.startswith("acoem@") and prefix[6:].isdigit():  # "acoem@11:Special Studies": a fixed chapter
+        prefix, chapter = "acoem", prefix[6:]
     if prefix not in PREFIX_GUIDELINE:
         raise CatalogError(f"synth vocabulary: unknown citation reference {ref!r}")
-    chapter = None
     if prefix == "odg" and "/" in rest and not rest.startswith("("):
         head, _, tail = rest.partition("/")
         if head and head.replace("-", "").isalpha() and head.islower():
@@ -139,10 +141,13 @@ class Citer:
         r = parse_ref(ref)
         if r.prefix in ("cpmtg", "opioids") and r.detail:
             self._topic(self.catalog[PREFIX_GUIDELINE[r.prefix]], r.detail)
-        elif r.prefix == "acoem" and r.detail and region_chapter is not None:
-            chapter = self.acoem.chapter(region_chapter)
-            names = {t.name for t in chapter.sections} if chapter else set()
-            if r.detail not in names:
+        elif r.prefix == "acoem" and (r.chapter or (r.detail and region_chapter is not None)):
+            key = int(r.chapter) if r.chapter else region_chapter
+            chapter = self.acoem.chapter(key)
+            if chapter is None:
+                raise CatalogError(f"synth vocabulary: ACOEM chapter {key!r} is not in the catalog")
+            names = {t.name for t in chapter.sections}
+            if r.detail and r.detail not in names:
                 raise CatalogError(f"synth vocabulary: ACOEM section {r.detail!r} is not in the catalog")
         elif r.prefix == "acoem-general":
             general = self.acoem.chapter(None)
@@ -190,7 +195,10 @@ class Citer:
         merged: dict[tuple[str, object], list[Ref]] = {}
         for ref in refs:
             r = parse_ref(ref)
-            key: tuple[str, object] = (r.prefix, r.chapter or (region["odg"] if r.prefix == "odg" else None))
+            default = region["odg"] if r.prefix == "odg" else region["acoem_chapter"] if r.prefix == "acoem" else None
+            key: tuple[str, object] = (r.prefix, r.chapter or default)
+            if r.prefix == "acoem" and r.chapter and int(r.chapter) == region["acoem_chapter"]:
+                key = (r.prefix, region["acoem_chapter"])  # the region's own chapter: merge the sections
             merged.setdefault(key, []).append(r)
         out = []
         for (prefix, _), rs in merged.items():
@@ -212,8 +220,10 @@ class Citer:
         region_key: str,
         reviewer: bool,
     ) -> Part:
-        details = [r.detail for r in refs if r.detail]
+        details = list(dict.fromkeys(r.detail for r in refs if r.detail))
         if prefix in ("acoem", "acoem-general"):
+            if prefix == "acoem" and refs[0].chapter:
+                region = {**region, "acoem_chapter": int(refs[0].chapter)}
             return self._acoem(prefix, details, rng, form=form, region=region, reviewer=reviewer)
         if prefix in ("cpmtg", "opioids", "acupuncture", "postsurgical"):
             gid = PREFIX_GUIDELINE[prefix]
