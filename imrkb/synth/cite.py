@@ -195,7 +195,7 @@ class Citer:
         merged: dict[tuple[str, object], list[Ref]] = {}
         for ref in refs:
             r = parse_ref(ref)
-            default = region["odg"] if r.prefix == "odg" else region["acoem_chapter"] if r.prefix == "acoem" else None
+            default = {"odg": region["odg"], "acoem": region["acoem_chapter"]}.get(r.prefix)
             key: tuple[str, object] = (r.prefix, r.chapter or default)
             if r.prefix == "acoem" and r.chapter and int(r.chapter) == region["acoem_chapter"]:
                 key = (r.prefix, region["acoem_chapter"])  # the region's own chapter: merge the sections
