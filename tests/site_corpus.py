@@ -182,7 +182,7 @@ def corpus() -> list[Decision]:
     ] + [
         decision(
             f"SYN17-00001{k:02d}",
-            d(2017, 1 + k % 12, 1 + k),
+            d(2017, 1 + k % 12, 1 + k % 28),
             [
                 Issue(
                     f"Tramadol ER 150mg #{30 + k}",
@@ -195,7 +195,7 @@ def corpus() -> list[Decision]:
             ],
             specialties=("Family Practice",),
         )
-        for k in range(25)  # more than a guideline group shows, so the group gets its own paginated page
+        for k in range(60)  # more than one page of a guideline page holds: it gets paginated
     ]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import posixpath
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field
@@ -277,13 +278,40 @@ def test_decisions_are_listed_on_the_guideline_page_they_link_to(site: dict) -> 
     assert listed == expected
 
 
-def test_long_groups_get_paginated_lists(site: dict) -> None:
+def test_long_guideline_pages_are_paginated(site: dict) -> None:
     n, _ = _tally(site["records"], lambda c: "Opioids, criteria for use" in c.get("topics", []))
-    assert n > 20
-    base = site["out"] / "guidelines/mtus-cpmtg/opioids-criteria-for-use/p-76-80"
+    assert n > 50
+    base = site["out"] / "guidelines/mtus-cpmtg/opioids-criteria-for-use"
     lists = [base / "index.html", *sorted(base.glob("page/*/index.html"))]
+    assert len(lists) >= 2
     rows = [a for p in lists for t, a in site["pages"][p].attrs if t == "tr" and "data-decision" in a]
     assert len(rows) == n
+
+
+def test_citation_links_lead_to_the_page_listing_the_item(site: dict) -> None:
+    out: Path = site["out"]
+    checked = 0
+    for r in site["records"]:
+        year = str(r["dates"]["decision"].year) if r["dates"]["decision"] else "undated"
+        path = out / "decisions" / year / r["id"] / "index.html"
+        html = path.read_text(encoding="utf-8")
+        for n in range(1, len(r["issues"]) + 1):
+            start = html.index(f'id="item-{n}"')
+            end = html.find('id="item-', start + 5)
+            section = html[start : end if end > 0 else len(html)]
+            for href in re.findall(r'class="imrkb-cite-links"[^>]*>Guideline page: (.*?)</span>', section):
+                for link in re.findall(r'href="([^"]+)"', href):
+                    target, frag = _resolve(path, out, link)
+                    page = site["pages"][target]
+                    assert not frag or frag in page.ids
+                    if "unresolved" not in link:
+                        assert any(
+                            a.get("data-decision") == r["id"] and a.get("data-item") == str(n)
+                            for t, a in page.attrs
+                            if t == "tr"
+                        ), f"{r['id']} item {n} not on {link}"
+                    checked += 1
+    assert checked > 60
 
 
 def test_unresolved_citations_are_listed(site: dict) -> None:
@@ -342,7 +370,7 @@ def test_feed_sitemap_and_downloads(site: dict) -> None:
     feed = ET.parse(out / "feed.xml").getroot()
     ns = {"a": "http://www.w3.org/2005/Atom"}
     entries = feed.findall("a:entry", ns)
-    assert len(entries) == len(site["records"])
+    assert len(entries) == min(50, len(site["records"]))
     newest = max((r for r in site["records"] if r["dates"]["decision"]), key=lambda r: r["dates"]["decision"])
     assert entries[0].find("a:title", ns).text.startswith(newest["id"])  # newest first
     sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")

@@ -7,11 +7,14 @@ Layout (``ROOT`` is the corpus root, ``OUT`` the site):
   into ``OUT`` after MkDocs has built it (MkDocs cleans its output first);
 * ``OUT/pagefind/``: the search index over the decision pages.
 
-One pass reads the records; decision pages are written as they are read. Work is linear in the corpus.
+Two passes read the records: the first keeps light rows (so guideline pages can be laid out and a
+decision can link to the exact page listing it), the second renders each decision page as it is read.
+Work is linear in the corpus.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -148,6 +151,13 @@ def build_site(
 
     catalog = load_catalog()
     corpus = Corpus(catalog)
+    # Pass 1: the light rows, so that guideline pages can be laid out before decision pages link to them.
+    for k, (path, d) in enumerate(iter_records(root), start=1):
+        corpus.add(path, d)
+        if k % 5000 == 0:
+            say(f"read {k} records")
+    corpus.finish()
+    # Pass 2: decision pages, per-record files and the bulk downloads, one record at a time.
     n_pages = 0
     with (
         (extra / "data" / "decisions.jsonl").open("w", encoding="utf-8") as fj,
@@ -155,8 +165,9 @@ def build_site(
     ):
         jsonl, csv_out = Exporter("jsonl", fj), Exporter("csv", fc)
         for k, (path, d) in enumerate(iter_records(root), start=1):
-            url, cats, filters = corpus.add(path, d)
-            write_page(staging, url, d.id, render.decision_page(d, url, cats, corpus.targets, filters))
+            url, cats, filters = corpus.describe(d)
+            targets = functools.partial(corpus.targets, d.id)
+            write_page(staging, url, d.id, render.decision_page(d, url, cats, targets, filters))
             rec_dir = extra / "decisions" / d.year_folder
             rec_dir.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, rec_dir / f"{d.id}.yaml")
@@ -164,7 +175,7 @@ def build_site(
             jsonl.add(d)
             csv_out.add(d)
             n_pages += 1
-            if k % 1000 == 0:
+            if k % 5000 == 0:
                 say(f"rendered {k} decisions")
     say(f"rendered {len(corpus.decisions)} decision pages")
 

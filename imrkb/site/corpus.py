@@ -15,8 +15,8 @@ from ..errors import ImrkbError
 from ..models import Citation, Decision
 from ..records import read_record
 from .guides import UNRESOLVED_URL, Group, Placement, UnitKey, place, unit_info
-from .render import CiteTarget
-from .rows import DecisionRow, ItemRow, decision_url, short
+from .render import CiteTarget, GroupView, UnitLayout, layout_unit, paged_url
+from .rows import DecisionRow, ItemRow, decision_url, newest_first_key, short
 
 SIDES = (("reviewer", "reviewer_citations"), ("claims administrator", "claims_administrator_citations"))
 
@@ -69,11 +69,15 @@ class Corpus:
     units: dict[UnitKey, dict[str, GroupAgg]] = field(default_factory=lambda: defaultdict(dict))
     unresolved: list[tuple[ItemRow, str, str, str]] = field(default_factory=list)
     seen_ids: dict[str, Path] = field(default_factory=dict)
+    layouts: dict[UnitKey, UnitLayout] = field(default_factory=dict)
+    row_page: dict[tuple[UnitKey, str, str, int], int] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- placing citations
 
-    def targets(self, c: Citation) -> list[CiteTarget]:
-        """Links for a citation: its guideline page and anchor, or the unresolved page."""
+    def targets(self, decision_id: str, index: int, c: Citation) -> list[CiteTarget]:
+        """Links for citation ``c`` of item ``index`` of a decision: the guideline page (the page of a
+        paginated one where this item is listed) and the group's anchor; or the unresolved page.
+        Call after :meth:`finish`."""
         placements = place(c, self.catalog)
         if placements is None:
             return [CiteTarget(UNRESOLVED_URL, "not in the catalog (listed with the unresolved citations)")]
@@ -83,42 +87,36 @@ class Corpus:
             label = f"{info.family} › {info.title}" if p.unit.slug else info.family
             if p.group.slug != "whole":
                 label += f" › {p.group.label}"
-            out.append(CiteTarget(f"{p.unit.url}#{p.group.anchor}", label))
+            page = self.row_page.get((p.unit, p.group.slug, decision_id, index), 1)
+            out.append(CiteTarget(f"{paged_url(p.unit.url, page)}#{p.group.anchor}", label))
         return out
+
+    def finish(self) -> None:
+        """Sort every guideline group newest first and lay the guideline pages out (after all :meth:`add`)."""
+        for key, aggs in self.units.items():
+            views = []
+            for agg in sorted(aggs.values(), key=lambda a: a.group.sort):
+                rows = sorted(agg.rows, key=lambda rs: newest_first_key(rs[0]))
+                views.append(
+                    GroupView(agg.group.anchor, agg.group.slug, agg.group.label, agg.group.known, rows)
+                )
+            layout = layout_unit(views)
+            self.layouts[key] = layout
+            for page_no, page in enumerate(layout.pages, start=1):
+                for g, rows, _ in page:
+                    for r, _side in rows:
+                        self.row_page[(key, g.slug, r.decision_id, r.index)] = page_no
 
     # ---------------------------------------------------------------- adding one record
 
-    def add(self, path: Path, d: Decision) -> tuple[str, list[tuple[str, str | None]], dict[str, list[str]]]:
-        """Record ``d``'s rows; return its page URL, item categories and Pagefind filters."""
-        if d.id in self.seen_ids:
-            raise ImrkbError(f"{path}: duplicate id {d.id} (also in {self.seen_ids[d.id]})")
-        self.seen_ids[d.id] = path
-        url = decision_url(d)
-        date = d.dates.decision.isoformat() if d.dates.decision else ""
+    def describe(self, d: Decision) -> tuple[str, list[tuple[str, str | None]], dict[str, list[str]]]:
+        """What a decision page needs besides the record: its URL, item categories and Pagefind filters."""
         cats = [classify(i.item) for i in d.issues]
-        guidelines: set[str] = set()
-        for n, (issue, (cat, sub)) in enumerate(zip(d.issues, cats, strict=True), start=1):
-            row = ItemRow(d.id, url, date, n, short(issue.item), issue.outcome, cat, sub, d.synthetic)
-            self.items.append(row)
-            for side, attr in SIDES:
-                for c in getattr(issue, attr):
-                    g = self.catalog.guidelines.get(c.guideline)
-                    guidelines.add(g.short if g else c.guideline)
-                    self._place(row, side, c)
-        over = sum(1 for i in d.issues if i.outcome == "overturned")
-        drow = DecisionRow(
-            d.id,
-            url,
-            date,
-            len(d.issues),
-            over,
-            d.reviewer.specialties,
-            d.synthetic,
-            short(d.issues[0].item, 120) if d.issues else "",
-        )
-        self.decisions.append(drow)
-        for s in set(d.reviewer.specialties):
-            self.by_specialty[s].append(drow)
+        guidelines = set()
+        for issue in d.issues:
+            for c in (*issue.reviewer_citations, *issue.claims_administrator_citations):
+                g = self.catalog.guidelines.get(c.guideline)
+                guidelines.add(g.short if g else c.guideline)
         filters = {
             "outcome": sorted({i.outcome for i in d.issues}),
             "year": [d.year_folder],
@@ -128,7 +126,28 @@ class Corpus:
         }
         if d.synthetic:
             filters["record"] = ["synthetic"]
-        return url, cats, filters
+        return decision_url(d), cats, filters
+
+    def add(self, path: Path, d: Decision) -> None:
+        """Record ``d``'s rows (first pass; decision pages are rendered after :meth:`finish`)."""
+        if d.id in self.seen_ids:
+            raise ImrkbError(f"{path}: duplicate id {d.id} (also in {self.seen_ids[d.id]})")
+        self.seen_ids[d.id] = path
+        url = decision_url(d)
+        date = d.dates.decision.isoformat() if d.dates.decision else ""
+        for n, issue in enumerate(d.issues, start=1):
+            cat, sub = classify(issue.item)
+            row = ItemRow(d.id, url, date, n, short(issue.item), issue.outcome, cat, sub, d.synthetic)
+            self.items.append(row)
+            for side, attr in SIDES:
+                for c in getattr(issue, attr):
+                    self._place(row, side, c)
+        over = sum(1 for i in d.issues if i.outcome == "overturned")
+        first = short(d.issues[0].item, 120) if d.issues else ""
+        drow = DecisionRow(d.id, url, date, len(d.issues), over, d.reviewer.specialties, d.synthetic, first)
+        self.decisions.append(drow)
+        for s in set(d.reviewer.specialties):
+            self.by_specialty[s].append(drow)
 
     def _place(self, row: ItemRow, side: str, c: Citation) -> None:
         placements: list[Placement] | None = place(c, self.catalog)
@@ -153,4 +172,5 @@ def load(root: Path, catalog: Catalog) -> Corpus:
     corpus = Corpus(catalog)
     for path, d in iter_records(root):
         corpus.add(path, d)
+    corpus.finish()
     return corpus

@@ -6,7 +6,7 @@ Each generator yields ``(url, title, html)``; :mod:`imrkb.site.build` writes the
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from ..categories import load_vocabulary
 from .charts import Bar, bar_chart
@@ -14,15 +14,13 @@ from .corpus import Corpus
 from .guides import NO_TOPIC, UNRESOLVED_URL, UnitKey, all_units, unit_info
 from .html import attr, esc, pct, rel, slug
 from .render import (
-    GROUP_PREVIEW,
     PAGE_SIZE,
-    GroupView,
     category_url,
     counts_line,
     decision_table,
     family_page,
-    group_page,
     item_table,
+    layout_unit,
     list_page,
     n_pages,
     paged_url,
@@ -40,13 +38,17 @@ def _over(rows: Sequence[ItemRow]) -> int:
     return sum(1 for r in rows if r.outcome == "overturned")
 
 
-def _paged_items(title: str, intro: str, base: str, rows: list[ItemRow]) -> Iterator[Page]:
+def _paged_items(
+    title: str, intro: str | Callable[[str], str], base: str, rows: list[ItemRow]
+) -> Iterator[Page]:
+    """Pages of items, newest first. ``intro`` is HTML, or a function of the page's URL giving it."""
     rows = sorted(rows, key=newest_first_key)
     over = _over(rows)
     for page in range(1, n_pages(len(rows)) + 1):
         url = paged_url(base, page)
         chunk = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-        yield url, title, list_page(title, intro, base, page, len(rows), item_table(chunk, url), over)
+        text = intro(url) if callable(intro) else intro
+        yield url, title, list_page(title, text, base, page, len(rows), item_table(chunk, url), over)
 
 
 def _paged_decisions(title: str, intro: str, base: str, rows: list[DecisionRow]) -> Iterator[Page]:
@@ -105,17 +107,26 @@ def browse_pages(corpus: Corpus) -> Iterator[Page]:
             drows,
         )
     note = f'<p class="imrkb-note">{esc(vocab.inferred_note)}</p>'
+
+    def cat_intro(cat: str, subs: list[str]) -> Callable[[str], str]:
+        def intro(url: str) -> str:
+            links = " · ".join(f'<a href="{attr(rel(url, category_url(cat, s)))}">{esc(s)}</a>' for s in subs)
+            return note + (f"<p>Subcategories: {links}</p>" if subs else "")
+
+        return intro
+
+    def sub_intro(cat: str) -> Callable[[str], str]:
+        return lambda url: (
+            note + f'<p>Part of <a href="{attr(rel(url, category_url(cat)))}">{esc(cat)}</a>.</p>'
+        )
+
     for cat, rows in sorted(by_cat.items()):
         subs = sorted({r.subcategory for r in rows if r.subcategory})
-        sub_links = " · ".join(
-            f'<a href="{attr(rel(category_url(cat), category_url(cat, s)))}">{esc(s)}</a>' for s in subs
-        )
-        intro = note + (f"<p>Subcategories: {sub_links}</p>" if subs else "")
-        yield from _paged_items(f"Treatment category: {cat}", intro, category_url(cat), rows)
+        yield from _paged_items(f"Treatment category: {cat}", cat_intro(cat, subs), category_url(cat), rows)
     for (cat, sub), rows in sorted(by_sub.items()):
-        up = attr(rel(category_url(cat, sub), category_url(cat)))
-        intro = note + f'<p>Part of <a href="{up}">{esc(cat)}</a>.</p>'
-        yield from _paged_items(f"Treatment category: {cat} › {sub}", intro, category_url(cat, sub), rows)
+        yield from _paged_items(
+            f"Treatment category: {cat} › {sub}", sub_intro(cat), category_url(cat, sub), rows
+        )
 
     # The index.
     url = "browse/"
@@ -162,15 +173,6 @@ def browse_pages(corpus: Corpus) -> Iterator[Page]:
     yield url, "Browse", "".join(parts)
 
 
-def _group_views(corpus: Corpus, key: UnitKey) -> list[GroupView]:
-    aggs = corpus.units.get(key, {})
-    views = []
-    for agg in sorted(aggs.values(), key=lambda a: a.group.sort):
-        rows = sorted(agg.rows, key=lambda rs: newest_first_key(rs[0]))
-        views.append(GroupView(agg.group.anchor, agg.group.slug, agg.group.label, agg.group.known, rows))
-    return views
-
-
 def _unit_counts(corpus: Corpus, key: UnitKey) -> tuple[int, int]:
     seen: dict[tuple[str, int], str] = {}
     for agg in corpus.units.get(key, {}).values():
@@ -210,24 +212,11 @@ def guideline_pages(corpus: Corpus) -> Iterator[Page]:
                     rows.append((info.title, info.key.url, n, o))
             yield family_url, g.name, family_page(g.name, family_url, rows)
         for info in infos:
-            views = _group_views(corpus, info.key)
+            layout = corpus.layouts.get(info.key) or layout_unit([])
             title = info.title if info.key.slug else g.name
-            fam_label = g.short
-            yield (
-                info.key.url,
-                f"{fam_label}: {title}",
-                unit_page(title, fam_label, family_url, info.key.url, views),
-            )
-            for v in views:
-                if len(v.rows) <= GROUP_PREVIEW:
-                    continue
-                for page in range(1, n_pages(len(v.rows)) + 1):
-                    gtitle = f"{fam_label}: {title} › {v.label}"
-                    yield (
-                        paged_url(f"{info.key.url}{v.slug}/", page),
-                        gtitle,
-                        group_page(gtitle, f"{fam_label}: {title}", info.key.url, v, page),
-                    )
+            for page in range(1, len(layout.pages) + 1):
+                html = unit_page(title, g.short, family_url, info.key.url, layout, page)
+                yield paged_url(info.key.url, page), f"{g.short}: {title}", html
 
     rows = sorted(corpus.unresolved, key=lambda t: newest_first_key(t[0]))
     for page in range(1, n_pages(len(rows)) + 1):

@@ -8,6 +8,7 @@ check every number against the YAML.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,6 @@ from .html import attr, esc, linkify, pct, rel, slug
 from .rows import DecisionRow, ItemRow
 
 PAGE_SIZE = 50
-GROUP_PREVIEW = 20
 
 OUTCOME_TEXT = {
     "upheld": ("Upheld", "Denial upheld: the reviewer found this item not medically necessary."),
@@ -120,7 +120,7 @@ def _issue(
     issue: Issue,
     url: str,
     category: tuple[str, str | None],
-    targets: Callable[[Citation], list[CiteTarget]],
+    targets: Callable[[int, Citation], list[CiteTarget]],
 ) -> str:
     label, note = OUTCOME_TEXT.get(issue.outcome, (issue.outcome, ""))
     cat, sub = category
@@ -138,10 +138,16 @@ def _issue(
     parts.append(
         f'<p class="imrkb-category" data-pagefind-ignore>Treatment category (inferred): {cat_link}</p>'
     )
-    parts.append(_citations("Expert reviewer's guideline citations", issue.reviewer_citations, url, targets))
+    item_targets = functools.partial(targets, i)
+    parts.append(
+        _citations("Expert reviewer's guideline citations", issue.reviewer_citations, url, item_targets)
+    )
     parts.append(
         _citations(
-            "Claims administrator's guideline citations", issue.claims_administrator_citations, url, targets
+            "Claims administrator's guideline citations",
+            issue.claims_administrator_citations,
+            url,
+            item_targets,
         )
     )
     parts.append("<h4>Decision rationale</h4>")
@@ -164,7 +170,7 @@ def decision_page(
     d: Decision,
     url: str,
     categories: Sequence[tuple[str, str | None]],
-    targets: Callable[[Citation], list[CiteTarget]],
+    targets: Callable[[int, Citation], list[CiteTarget]],
     filters: dict[str, list[str]],
 ) -> str:
     """The page of one decision: facts, items with badges and citation links, summary, downloads."""
@@ -338,58 +344,89 @@ STATS_HEAD = (
 )
 
 
-def unit_page(title: str, family: str, family_url: str, url: str, groups: Sequence[GroupView]) -> str:
-    """A guideline page (chapter or topic): a summary per group, then each group's newest items."""
+@dataclass(frozen=True)
+class UnitLayout:
+    """A guideline page split into pages of about ``PAGE_SIZE`` rows, groups in order, newest first.
+
+    ``pages[k]`` lists ``(group, rows on this page, continued from the previous page)``;
+    ``starts[slug]`` is the page number where a group begins.
+    """
+
+    groups: tuple[GroupView, ...]
+    pages: tuple[tuple[tuple[GroupView, list[tuple[ItemRow, str]], bool], ...], ...]
+    starts: dict[str, int]
+
+
+def layout_unit(groups: Sequence[GroupView], size: int = PAGE_SIZE) -> UnitLayout:
+    """Split a unit's groups into pages (a group longer than a page continues on the next)."""
+    pages: list[list[tuple[GroupView, list[tuple[ItemRow, str]], bool]]] = [[]]
+    used = 0
+    starts: dict[str, int] = {}
+    for g in groups:
+        rows = g.rows
+        continued = False
+        while True:
+            room = size - used
+            if room <= 0 or (room < 5 and len(rows) > room and pages[-1]):  # no orphan headings
+                pages.append([])
+                used, room = 0, size
+            starts.setdefault(g.slug, len(pages))
+            take, rows = rows[:room], rows[room:]
+            pages[-1].append((g, take, continued))
+            used += len(take)
+            if not rows:
+                break
+            continued = True
+    return UnitLayout(tuple(groups), tuple(tuple(p) for p in pages), starts)
+
+
+def unit_page(title: str, family: str, family_url: str, base: str, layout: UnitLayout, page: int) -> str:
+    """Page ``page`` of a guideline page (chapter or topic): the summary of every group on page 1, then
+    the items of each group, newest first, with the group's anchor on every page where it appears."""
+    url = paged_url(base, page)
+    groups = layout.groups
     n = len({(r.decision_id, r.index) for g in groups for r, _ in g.rows})
     over = len({(r.decision_id, r.index) for g in groups for r, _ in g.rows if r.outcome == "overturned"})
+    n_pages_ = len(layout.pages)
     parts = [
         f'<p class="imrkb-crumbs"><a href="{attr(rel(url, "guidelines/"))}">Guidelines</a> › '
         f'<a href="{attr(rel(url, family_url))}">{esc(family)}</a></p>',
         f"<h1>{esc(family)}: {esc(title)}</h1>",
-        counts_line(n, over),
     ]
     if not groups:
+        parts.append(counts_line(0, 0))
         parts.append("<p>No decision in this corpus cites this page yet.</p>")
         return "".join(parts)
-    rows = [
-        _stats_row(
-            f'<a href="#{esc(g.anchor)}">{esc(g.label)}</a>'
-            + ("" if g.known else ' <span class="imrkb-note">(as cited; not in the catalog)</span>'),
-            len(g.rows),
-            g.overturned,
-            f'data-group="{esc(g.slug)}"',
-        )
-        for g in groups
-    ]
-    parts.append(
-        f'<div class="imrkb-table"><table data-stats>{STATS_HEAD.format("Cited as")}'
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
-    )
-    for g in groups:
-        shown = g.rows[:GROUP_PREVIEW]
-        parts.append(f'<section class="imrkb-group" id="{esc(g.anchor)}"><h2>{esc(g.label)}</h2>')
-        parts.append(counts_line(len(g.rows), g.overturned))
-        parts.append(item_table([r for r, _ in shown], url, [s for _, s in shown]))
-        if len(g.rows) > GROUP_PREVIEW:
-            parts.append(
-                f'<p><a href="{attr(rel(url, url + g.slug + "/"))}">All {len(g.rows)} items cited as '
-                f"{esc(g.label)} ›</a></p>"
+    if page == 1:
+        parts.append(counts_line(n, over))
+        rows = [
+            _stats_row(
+                f'<a href="{attr(rel(url, paged_url(base, layout.starts[g.slug]) + "#" + g.anchor))}">'
+                f"{esc(g.label)}</a>"
+                + ("" if g.known else ' <span class="imrkb-note">(as cited; not in the catalog)</span>'),
+                len(g.rows),
+                g.overturned,
+                f'data-group="{esc(g.slug)}"',
             )
+            for g in groups
+        ]
+        parts.append(
+            f'<div class="imrkb-table"><table data-stats>{STATS_HEAD.format("Cited as")}'
+            f"<tbody>{''.join(rows)}</tbody></table></div>"
+        )
+    else:
+        parts.append(
+            f'<p>Page {page} of {n_pages_}. <a href="{attr(rel(url, base))}">Summary of all groups</a>.</p>'
+        )
+    for g, rows_here, continued in layout.pages[page - 1]:
+        label = esc(g.label) + (" (continued)" if continued else "")
+        parts.append(f'<section class="imrkb-group" id="{esc(g.anchor)}"><h2>{label}</h2>')
+        if not continued:
+            parts.append(counts_line(len(g.rows), g.overturned))
+        parts.append(item_table([r for r, _ in rows_here], url, [s for _, s in rows_here]))
         parts.append("</section>")
+    parts.append(pager(base, page, n_pages_, url))
     return "".join(parts)
-
-
-def group_page(title: str, unit_title: str, unit_url: str, g: GroupView, page: int) -> str:
-    """One page of the full, paginated list of items of a group."""
-    base = f"{unit_url}{g.slug}/"
-    url = paged_url(base, page)
-    chunk = g.rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    intro = (
-        f'<p class="imrkb-crumbs"><a href="{attr(rel(url, unit_url + "#" + g.anchor))}">'
-        f"{esc(unit_title)}</a></p>"
-    )
-    table = item_table([r for r, _ in chunk], url, [s for _, s in chunk])
-    return list_page(title, intro, base, page, len(g.rows), table, g.overturned)
 
 
 def family_page(name: str, url: str, units: Sequence[tuple[str, str, int, int]]) -> str:
