@@ -58,6 +58,9 @@ ODG_NAMES = (
     "ODG",
 )
 
+#: The ODG topic that letters also cite inverted, as "ODG MRI shoulder".
+INVERTIBLE = "MRIs (magnetic resonance imaging)"
+
 #: How the body-part regions map to the Postsurgical Treatment Guidelines' sections.
 POSTSURGICAL_SECTION = {
     "shoulder": "Shoulder",
@@ -110,6 +113,7 @@ class Citer:
         odg_spellings: dict[str, list[str]],
         acoem_pages: dict[int, list[list[int]]],
         catalog: Catalog | None = None,
+        odg_inverted: dict[str, str] | None = None,
     ) -> None:
         self.catalog = catalog or load_catalog()
         self.acoem = self.catalog["mtus-acoem"]
@@ -117,6 +121,8 @@ class Citer:
         self.odg = self.catalog["odg"]
         self.acoem_pages = {int(k): [tuple(r) for r in v] for k, v in acoem_pages.items()}
         self.odg_spellings = self._check_spellings(odg_spellings)
+        self.odg_inverted = dict(odg_inverted or {})
+        self._check_spellings({slug: [word] for slug, word in self.odg_inverted.items()})
 
     # -- checks -----------------------------------------------------------------------------------------
 
@@ -320,6 +326,9 @@ class Citer:
         if chapter.keep_match_as_topic:  # "Physical Therapy Guidelines" names the chapter and the topic
             text = f"{name.rstrip(',')}, {spelling}"
             return Part(text, Citation("odg", slug, None, (spelling,), (), text), mtus=False)
+        if topics == [INVERTIBLE] and slug in self.odg_inverted and rng.random() < 0.2:
+            text = f"ODG MRI {self.odg_inverted[slug]}"  # the inverted form: topic first, then the body part
+            return Part(text, Citation("odg", slug, None, ("MRI",), (), text), mtus=False)
         text = f"{name} {spelling}"
         if rng.random() < 0.08:
             text += f" (updated {rng.randint(1, 12)}/{rng.randint(1, 28)}/{rng.choice((15, 16))})"

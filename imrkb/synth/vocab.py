@@ -85,7 +85,7 @@ def load_vocabulary(path: Path = VOCAB_PATH) -> Vocabulary:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise CatalogError(f"{path}: not valid YAML: {e}") from e
-    citer = Citer(data["odg_spellings"], data["acoem_pages"])
+    citer = Citer(data["odg_spellings"], data["acoem_pages"], odg_inverted=data.get("odg_inverted"))
     _check(data, citer)
     lic = data["licensure"]
     return Vocabulary(
