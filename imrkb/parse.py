@@ -55,7 +55,8 @@ def _issues(sec: Sections, text: str, name: str, cat: Catalog) -> list[Issue]:
 
 
 def content_id(text: str) -> str:
-    """A stable id for a letter without a case number, from its whitespace-normalised text."""
+    """A stable id for a letter without a case number: a hash of its text as given (whitespace-normalised),
+    so it does not change when the cleaning steps do."""
     digest = hashlib.sha256(" ".join(text.split()).lower().encode("utf-8")).hexdigest()
     return f"IMR-{digest[:12]}"
 
@@ -69,7 +70,7 @@ def parse_text(
 ) -> Decision:
     """Parse one letter's extracted text. ``name`` is used in errors and as ``source.file``."""
     cat = catalog or load_catalog()
-    text = clean_text(text)
+    raw, text = text, clean_text(text)
     layout = detect_layout(text)
     if layout is None:
         raise LetterError(
@@ -94,7 +95,7 @@ def parse_text(
         warnings.append("no reviewer specialty")
     synthetic = sec.synthetic or bool(case and case.startswith("SYN"))
     return Decision(
-        id=case or content_id(text),
+        id=case or content_id(raw),
         case_number=case,
         layout=layout,
         priority=fields.priority(header),
