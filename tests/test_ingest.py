@@ -231,6 +231,16 @@ def test_missing_path_is_reported(tmp_path: Path) -> None:
     assert summary(r) == "ingested 1, updated 0, unchanged 0, failed 1"
 
 
+def test_folder_without_letters_is_not_a_failure(tmp_path: Path) -> None:
+    write(tmp_path / "in" / "notes.md", "no letters here")
+    r = imrkb("ingest", "in", cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (0, "")
+    assert r.stderr.splitlines() == [
+        "no letters (*.pdf, *.txt) in in",
+        "ingested 0, updated 0, unchanged 0, failed 0",
+    ]
+
+
 def test_bad_arguments_are_usage_errors(tmp_path: Path) -> None:
     r = imrkb("ingest", "x.txt", "--jobs", "0", cwd=tmp_path)
     assert (r.returncode, r.stderr) == (2, "imrkb ingest: --jobs must be at least 1, got 0\n")
