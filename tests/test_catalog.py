@@ -68,3 +68,37 @@ def test_a_broken_catalog_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "odg.yaml").unlink()
     with pytest.raises(CatalogError, match=r"odg\.yaml: guideline file missing"):
         load_catalog_from(tmp_path)
+
+
+def _resolution_rows() -> list[tuple[str, str, object, tuple[str, ...] | None]]:
+    """(citation text, guideline, chapter, topics) for every chapter example and every topic in the catalog."""
+    rows: list[tuple[str, str, object, tuple[str, ...] | None]] = []
+    for ch in CATALOG["mtus-acoem"].chapters:
+        for ex in ch.match.examples:
+            rows.append((f"Decision based on MTUS {ex}.", "mtus-acoem", ch.key, None))
+    for ch in CATALOG["odg"].chapters:
+        for ex in ch.match.examples:
+            rows.append((f"Decision based on Non-MTUS Citation Official Disability Guidelines (ODG), {ex}.",
+                         "odg", ch.key, None))
+    for gid, title in (("mtus-cpmtg", "Chronic Pain Medical Treatment 2016"),
+                       ("mtus-postsurgical", "Postsurgical Treatment 2009"),
+                       ("mtus-acupuncture", "Acupuncture Treatment 2007")):
+        for t in CATALOG[gid].topics:
+            rows.append((f"Decision based on MTUS {title}, Section(s): {t.name}.", gid, None, (t.name,)))
+    for t in CATALOG["mtus-acoem"].chapter(12).sections:
+        rows.append((f"Decision based on MTUS Low Back Complaints 2004, Section(s): {t.name}.", "mtus-acoem", 12,
+                     (t.name,)))
+    return rows
+
+
+@pytest.mark.parametrize(("text", "guideline", "chapter", "topics"), _resolution_rows(),
+                         ids=[r[0][18:80] for r in _resolution_rows()])
+def test_every_catalog_entry_resolves_when_cited(text: str, guideline: str, chapter: object,
+                                                 topics: tuple[str, ...] | None) -> None:
+    from imrkb.citations import extract_citations
+
+    got = [(c.guideline, c.chapter) for c in extract_citations(text)]
+    assert (guideline, chapter) in got, got
+    if topics is not None:
+        (c,) = extract_citations(text)
+        assert c.topics == topics
