@@ -14,6 +14,9 @@ from imrkb.records import atomic_write_text, load_yaml_text
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "tests" / "letters" / "seed-2015.txt"
+SEED_ID = load_yaml_text(
+    (REPO / "tests" / "letters" / "seed-2015.expected.yaml").read_text(encoding="utf-8")
+)["id"]
 REAL_LETTERS = REPO.parent / "shared" / "letters" / "pdf"
 
 
@@ -128,7 +131,7 @@ def test_ingest_writes_valid_records_by_year(tmp_path: Path, letters: Path) -> N
     assert sorted(files) == [
         "2016/SYN16-0000001.yaml",
         "2017/SYN17-0000002.yaml",
-        "undated/IMR-b4aa529684e8.yaml",
+        f"undated/{SEED_ID}.yaml",
     ]
     record = load_yaml_text(files["2017/SYN17-0000002.yaml"].decode())
     assert (record["id"], record["synthetic"], record["source"]["file"]) == ("SYN17-0000002", True, "b.pdf")
@@ -167,7 +170,7 @@ def test_new_decision_year_moves_the_record(tmp_path: Path, letters: Path) -> No
     assert sorted(tree(tmp_path)) == [
         "2017/SYN16-0000001.yaml",
         "2017/SYN17-0000002.yaml",
-        "undated/IMR-b4aa529684e8.yaml",
+        f"undated/{SEED_ID}.yaml",
     ]
     assert imrkb("validate", cwd=tmp_path).returncode == 0
 
