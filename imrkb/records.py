@@ -62,7 +62,10 @@ def to_dict(d: Decision) -> dict[str, Any]:
             "ur_denial": d.dates.ur_denial,
             "application_received": d.dates.application_received,
         },
-        "reviewer": {"licensed_in": list(d.reviewer.licensed_in), "specialties": list(d.reviewer.specialties)},
+        "reviewer": {
+            "licensed_in": list(d.reviewer.licensed_in),
+            "specialties": list(d.reviewer.specialties),
+        },
         "patient": {"age": d.patient.age, "sex": d.patient.sex},
         "summary": d.summary,
         "issues": [issue_to_dict(i) for i in d.issues],
