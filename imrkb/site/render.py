@@ -244,20 +244,20 @@ def item_table(rows: Sequence[ItemRow], url: str, sides: Sequence[str] | None = 
     """A table of items: date, decision, item, outcome, inferred category (and citing side)."""
     head = (
         '<th scope="col">Date</th><th scope="col">Decision</th><th scope="col">Item</th>'
-        '<th scope="col">Outcome</th><th scope="col">Category (inferred)</th>'
+        '<th scope="col">Outcome</th><th scope="col" class="imrkb-wide">Category (inferred)</th>'
     )
     if sides is not None:
-        head += '<th scope="col">Cited by</th>'
+        head += '<th scope="col" class="imrkb-wide">Cited by</th>'
     body = []
     for k, r in enumerate(rows):
         cat = esc(r.category) + (f" › {esc(r.subcategory)}" if r.subcategory else "")
-        side = f"<td>{esc(sides[k])}</td>" if sides is not None else ""
+        side = f'<td class="imrkb-wide">{esc(sides[k])}</td>' if sides is not None else ""
         syn = ' <span class="imrkb-syn-tag">synthetic</span>' if r.synthetic else ""
         body.append(
             f'<tr data-decision="{esc(r.decision_id)}" data-item="{r.index}" data-outcome="{esc(r.outcome)}">'
             f"<td>{esc(r.date or 'undated')}</td>"
             f'<td><a href="{attr(rel(url, r.anchor_url))}">{esc(r.decision_id)}</a>{syn}</td>'
-            f"<td>{esc(r.item)}</td><td>{badge(r.outcome)}</td><td>{cat}</td>{side}</tr>"
+            f"<td>{esc(r.item)}</td><td>{badge(r.outcome)}</td><td class='imrkb-wide'>{cat}</td>{side}</tr>"
         )
     return (
         f'<div class="imrkb-table"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
@@ -274,11 +274,11 @@ def decision_table(rows: Sequence[DecisionRow], url: str) -> str:
             f'<tr data-decision="{esc(r.id)}"><td>{esc(r.date or "undated")}</td>'
             f'<td><a href="{attr(rel(url, r.url))}">{esc(r.id)}</a>{syn}</td>'
             f"<td>{esc(r.first_item)}{' (+' + str(r.n_items - 1) + ' more)' if r.n_items > 1 else ''}</td>"
-            f"<td>{esc(r.outcome_label)}</td><td>{esc(', '.join(r.specialties))}</td></tr>"
+            f"<td>{esc(r.outcome_label)}</td><td class='imrkb-wide'>{esc(', '.join(r.specialties))}</td></tr>"
         )
     head = (
         '<th scope="col">Date</th><th scope="col">Decision</th><th scope="col">Items</th>'
-        '<th scope="col">Case outcome</th><th scope="col">Reviewer specialties</th>'
+        '<th scope="col">Case outcome</th><th scope="col" class="imrkb-wide">Reviewer specialties</th>'
     )
     return (
         f'<div class="imrkb-table"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
