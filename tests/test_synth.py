@@ -180,6 +180,26 @@ def test_bad_vocabulary_references_are_rejected(ref: str, message: str) -> None:
         vocab.citer.check(ref, 12, "low-back")
 
 
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda t: t["wordings"].pop("neck"), "treatment 'esi': no wordings for region(s) neck"),
+        (lambda t: t["regions"].append("tail"), "treatment 'esi': unknown region 'tail'"),
+        (lambda t: t["cite"]["sections"].append(["cpmtg:Made-up topic"]), "topic 'Made-up topic'"),
+        (lambda t: t.pop("quantity", None) or t["wordings"]["neck"].append("ESI x {n}"), "no quantity list"),
+    ],
+)
+def test_a_broken_vocabulary_file_is_refused(tmp_path: Path, edit: Any, message: str) -> None:
+    from imrkb.synth.vocab import VOCAB_PATH
+
+    data = load_yaml_text(VOCAB_PATH.read_text(encoding="utf-8"))
+    edit(next(t for t in data["treatments"] if t["key"] == "esi"))
+    path = tmp_path / "vocab.yaml"
+    path.write_text(json.dumps(data), encoding="utf-8")  # JSON is YAML
+    with pytest.raises(CatalogError, match=re.escape(message)):
+        load_vocabulary(path)
+
+
 def test_odg_spellings_must_be_known_to_the_catalog() -> None:
     with pytest.raises(CatalogError, match="Lumbago Land"):
         Citer({"low-back": ["Low Back", "Lumbago Land"]}, {}, load_catalog())

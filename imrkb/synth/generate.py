@@ -206,7 +206,8 @@ class Generator:
         sides = region.get("sides") or ["left", "right"]
         s = side if side in sides else rng.choice(sides)
         part = rng.choice(region["parts"]).format(side=s)
-        wording = rng.choice(t["wordings"])
+        wordings = t["wordings"]
+        wording = rng.choice(wordings[region_key] if isinstance(wordings, dict) else wordings)
         quantity = t.get("quantity") or [1]
         n = rng.choice(quantity)
         fill = dict(part=part, side=s)

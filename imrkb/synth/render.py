@@ -299,7 +299,8 @@ def mpr_2013_letter(letter: SynthLetter, rng: random.Random) -> Lines:
         "MEDICAL TREATMENT GUIDELINE(S) RELIED UPON BY PROFESSIONAL REVIEWER AND WHY:", rng
     )
     for k, (issue, w) in enumerate(zip(d.issues, letter.written, strict=True), 1):
-        out += [f"{k}) Regarding the request for {issue.item}:", f"{rng.choice(WHY)} {w.reviewer}", ""]
+        why = "" if w.reviewer.startswith("The ") else f"{rng.choice(WHY)} "  # no "why" before "did not cite"
+        out += [f"{k}) Regarding the request for {issue.item}:", f"{why}{w.reviewer}", ""]
     out += _wrapped_heading(
         "RATIONALE FOR WHY THE REQUESTED TREATMENT/SERVICE IS/WAS NOT MEDICALLY NECESSARY:", rng
     )

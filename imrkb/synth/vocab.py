@@ -74,7 +74,13 @@ def _check(vocab: dict[str, Any], citer: Citer) -> None:
                         citer.check(ref, region["acoem_chapter"], region["odg"])
                     except CatalogError as e:
                         raise CatalogError(f"{where}, region {r!r}: {e}") from e
-        if any("{n}" in w for w in t["wordings"]) and not t.get("quantity"):
+        wordings = t["wordings"]
+        if isinstance(wordings, dict):
+            missing = [r for r in t["regions"] if not wordings.get(r)]
+            if missing:
+                raise CatalogError(f"{where}: no wordings for region(s) {', '.join(missing)}")
+            wordings = [w for ws in wordings.values() for w in ws]
+        if any("{n}" in w for w in wordings) and not t.get("quantity"):
             raise CatalogError(f"{where}: wordings use {{n}} but there is no quantity list")
 
 
