@@ -23,7 +23,9 @@ KEEP_HYPHEN_AFTER = frozenset(
 _FOOTER_LINE = r"[ \t]*(?:Page\s+\d+\s*(?:of\s*\d+)?|-\s*\d+\s*-|\d+\s*/\s*\d+|\[\s*Page\s+\d+\s*\])[ \t]*"
 #: A page break (form feed or footer line) with the blank lines around it.
 _BREAK = re.compile(
-    r"[ \t]*(?:\n[ \t]*)*(?:\f|(?:^|(?<=\n))" + _FOOTER_LINE + r"(?=\n|$))(?:[ \t]*\n)*[ \t]*", re.I
+    r"[ \t]*(?:\n[ \t]*)*(?:(?:\f|(?<![^\n\f])" + _FOOTER_LINE + r"(?=[ \t]*(?:\n|\f|$)))"
+    r"[ \t]*(?:\n[ \t]*)*)+",
+    re.I,
 )
 _LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
 
@@ -45,6 +47,7 @@ def page_breaks(text: str) -> str:
 def characters(text: str) -> str:
     """Normalise line ends and odd characters: CRLF, NUL/control bytes (form feeds kept), NBSP, ligatures."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\ufffe", "-\n")  # PDFium's mark for a hyphen that ended a line
     for k, v in _LIGATURES.items():
         text = text.replace(k, v)
     text = text.replace("\u00a0", " ").replace("\u00ad", "").replace("\u2010", "-").replace("\u2011", "-")

@@ -53,6 +53,29 @@ class _Block:
     body: str
 
 
+_CONCLUSION_END = re.compile(r"medically\s+necessary(?:\s+and\s+appropriate)?\s*\.[\"'\u201d]?", re.I)
+
+
+def _header_start(text: str, prev_end: int, outcome_at: int) -> int:
+    """Where an item's header begins: after the previous item's rationale.
+
+    That is after the last blank line or the last conclusion sentence ("... is not medically necessary."),
+    whichever is later, so extractors that keep no blank lines between paragraphs still split right.
+    """
+    why = _RATIONALE.search(text, prev_end, outcome_at)
+    lo = why.end() if why else prev_end
+    blank = text.rfind("\n\n", lo, outcome_at)
+    concl = [c.end() for c in _CONCLUSION_END.finditer(text, lo, outcome_at)]
+    start = max(blank + 2 if blank >= 0 else lo, concl[-1] if concl else lo)
+    if start == lo and not why:  # no rationale found: the header is the outcome line's own paragraph
+        start = text.rfind("\n", lo, outcome_at) + 1 or lo
+    header = text[start:outcome_at]
+    ends = [e.end() for e in re.finditer(r"[.!?][\"'\u201d)]?[ \t]*\n", header)]
+    if ends and not re.search(r"original\s+request", header, re.I):
+        start += ends[-1]  # a sentence the rationale ends with after its conclusion
+    return start
+
+
 def _blocks(section: str) -> list[_Block]:
     """Cut the issues section at each "<item>: Upheld|Overturned" header paragraph."""
     text = _BOILERPLATE.sub("", section, count=1)
@@ -60,9 +83,7 @@ def _blocks(section: str) -> list[_Block]:
     blocks: list[_Block] = []
     for k, m in enumerate(heads):
         prev_end = heads[k - 1].end() if k else 0
-        # the item header starts after the last blank line before its outcome label
-        para_start = text.rfind("\n\n", prev_end, m.start())
-        start = para_start + 2 if para_start >= 0 else prev_end
+        start = _header_start(text, prev_end, m.start()) if k else prev_end
         if k:  # and the previous block's body ends there
             blocks[-1] = _Block(blocks[-1].header, blocks[-1].outcome, text[prev_end:start])
         blocks.append(_Block(text[start : m.start()], m.group(1).lower(), ""))

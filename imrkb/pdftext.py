@@ -11,12 +11,51 @@ from pathlib import Path
 
 from .errors import LetterError
 
+_NEEDS_PASSWORD = "encrypted PDF that needs a password (letters open with an empty one)"
 #: Largest file we agree to read (the real letters are 2-5 pages, well under 1 MB).
 MAX_BYTES = 20 * 1024 * 1024
 
 
 def pdf_text(data: bytes, name: str) -> tuple[str, int]:
-    """(text, pages) of a PDF's bytes, pages joined with form feeds."""
+    """(text, pages) of a PDF's bytes, pages joined with form feeds.
+
+    PDFium (pypdfium2) first: about ten times faster than pypdf on the public letters, with the same
+    parse. pypdf second, for files PDFium refuses; the error names the file if both fail.
+    """
+    try:
+        return _pdfium_text(data, name)
+    except LetterError as first:
+        try:
+            return _pypdf_text(data, name)
+        except LetterError:
+            raise first from None
+
+
+def _pdfium_text(data: bytes, name: str) -> tuple[str, int]:
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(data, password="")
+    except pdfium.PdfiumError as e:
+        if "password" in str(e).lower():
+            raise LetterError(name, _NEEDS_PASSWORD) from e
+        raise LetterError(name, f"not a readable PDF ({e})") from e
+    try:
+        pages = []
+        for i in range(len(doc)):
+            page = doc[i]
+            textpage = page.get_textpage()
+            pages.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        return "\f".join(pages), len(pages)
+    except pdfium.PdfiumError as e:
+        raise LetterError(name, f"not a readable PDF ({e})") from e
+    finally:
+        doc.close()
+
+
+def _pypdf_text(data: bytes, name: str) -> tuple[str, int]:
     import io
 
     from pypdf import PdfReader
@@ -26,7 +65,7 @@ def pdf_text(data: bytes, name: str) -> tuple[str, int]:
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise LetterError(name, "encrypted PDF that needs a password (letters open with an empty one)")
+            raise LetterError(name, _NEEDS_PASSWORD)
         pages = [page.extract_text() or "" for page in reader.pages]
     except LetterError:
         raise

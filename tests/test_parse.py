@@ -182,3 +182,19 @@ def test_synthetic_case_number_letter_with_modified_request_and_wrapped_outcome(
     assert d.patient.age == 50 and d.patient.sex == "female"
     assert d.summary == "The injured worker is a 50 year old female."
     assert not d.warnings
+
+
+def test_both_pdf_extractors_read_the_same_record() -> None:
+    """PDFium is the fast path, pypdf the fallback: on encrypted synthetic PDFs of every layout they agree."""
+    from imrkb.pdftext import _pdfium_text, _pypdf_text
+    from imrkb.synth.corpus import render_letter
+    from imrkb.synth.generate import generate
+
+    layouts = set()
+    for letter in generate(12, seed=31):
+        data = render_letter(letter, "pdf").data
+        a = to_dict(parse_text(_pdfium_text(data, "x.pdf")[0], "x.pdf", "0" * 64))
+        b = to_dict(parse_text(_pypdf_text(data, "x.pdf")[0], "x.pdf", "0" * 64))
+        assert a == b
+        layouts.add(a["layout"])
+    assert len(layouts) >= 3
