@@ -225,6 +225,7 @@ def _step_checks() -> list[tuple[str, Any]]:
         ("syllable_hyphens", lambda lines, text: bool(re.search(r"[a-z]{4}-\n[a-z]", text))),
         ("page_footers", lambda lines, text: bool(re.search(r"^Page 1( of \d)?$", text, re.M))),
         ("blank_runs", lambda lines, text: "\n\n\n" in text),
+        ("double_spacing", lambda lines, text: bool(re.search(r"(?:\S[^\n]*\n\n){8}", text))),
         ("space_lines", lambda lines, text: "\n \n" in text and "\n\n" not in text),
         ("trailing_spaces", lambda lines, text: bool(re.search(r"\w \n", text))),
     ]
@@ -276,7 +277,7 @@ def test_pdfs_are_encrypted_and_extract_with_pypdf(tmp_path: Path) -> None:
         assert 2 <= len(reader.pages) <= 4
         text = "\n".join(p.extract_text() for p in reader.pages)
         assert text.split("\n", 1)[0].strip() == MARKER
-        assert re.search(r"^Page 1\b", text, re.M)
+        assert re.search(r"^Page [12]\b", text, re.M)  # a footer on page 1, or a header on page 2
         expected = load_yaml_text((tmp_path / f"{path.stem}.expected.yaml").read_text())
         assert expected["source"]["pages"] == len(reader.pages)
         assert expected["case_number"] in text
@@ -362,16 +363,11 @@ def test_parser_reads_back_the_generated_record(layout: str, steps: tuple[str, .
 
 
 PDF_STEPS = tuple(s for s in STEPS if s not in ("space_lines", "trailing_spaces"))
-FOOTER_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="parser gap: imrkb.clean drops a footer line followed by a newline, but pypdf ends each page "
-    "with a form feed, so 'Page 1 of 2' followed by \\f stays in the text",
-)
 
 
 @pytest.mark.parametrize(
     "steps",
-    [(), tuple(s for s in PDF_STEPS if s != "page_footers"), pytest.param(PDF_STEPS, marks=FOOTER_GAP)],
+    [(), tuple(s for s in PDF_STEPS if s != "page_footers"), PDF_STEPS],
     ids=["clean", "damaged", "damaged+footers"],
 )
 def test_parser_reads_back_generated_pdfs(steps: tuple[str, ...]) -> None:

@@ -5,7 +5,8 @@ Each step mimics something text extracted from the public PDFs shows:
 ``wrap``              lines broken at about 95 characters, inside citations, items and headings too
 ``hyphen_breaks``     a hyphenated word broken at its hyphen ("non-" / "certified"); implies ``wrap``
 ``syllable_hyphens``  a long word split with an added hyphen ("documen-" / "tation"); implies ``wrap``
-``page_footers``      a "Page 2 of 3" line closing every page
+``page_footers``      a "Page 2 of 3" line closing every page (or heading every page after the first)
+``double_spacing``    a blank line after every line, as some extractions give (the seed); implies ``wrap``
 ``blank_runs``        runs of two to four blank lines instead of one
 ``space_lines``       blank lines holding a single space
 ``trailing_spaces``   a space (or two) after the last word of a line
@@ -27,6 +28,7 @@ STEPS = (
     "syllable_hyphens",
     "page_footers",
     "blank_runs",
+    "double_spacing",
     "space_lines",
     "trailing_spaces",
 )
@@ -37,6 +39,7 @@ DEFAULT_RATES = {
     "hyphen_breaks": 0.6,
     "syllable_hyphens": 0.3,
     "page_footers": 0.4,
+    "double_spacing": 0.1,
     "blank_runs": 0.4,
     "space_lines": 0.6,
     "trailing_spaces": 0.7,
@@ -140,18 +143,24 @@ def damage(lines: list[str], steps: Iterable[str], rng: random.Random) -> list[P
     hyph, syll = "hyphen_breaks" in chosen, "syllable_hyphens" in chosen
     out: list[str] = []
     for line in lines:
-        if chosen & {"wrap", "hyphen_breaks", "syllable_hyphens"}:
+        if chosen & {"wrap", "hyphen_breaks", "syllable_hyphens", "double_spacing"}:
             out.extend(wrap_line(line, width, rng, hyphens=hyph, syllables=syll))
         else:
             out.append(line)
     pages = paginate(out, rng)
     if "page_footers" in chosen:
         total = len(pages)
-        style = rng.randrange(3)
+        style = rng.randrange(4)
         for k, page in enumerate(pages, 1):
-            page.append(f"Page {k} of {total}" if style < 2 else f"Page {k}")
+            if style == 3:  # a header on every page after the first
+                if k > 1:
+                    page.insert(0, f"Page {k} of {total}")
+            else:
+                page.append(f"Page {k} of {total}" if style < 2 else f"Page {k}")
     if "blank_runs" in chosen:
         pages = [_blank_runs(p, rng) for p in pages]
+    if "double_spacing" in chosen:  # after blank_runs: only paragraph breaks grow into longer runs
+        pages = [[x for line in p for x in (line, "")] for p in pages]
     if "space_lines" in chosen:
         pages = [[" " if not line.strip() else line for line in p] for p in pages]
     if "trailing_spaces" in chosen:
