@@ -23,6 +23,10 @@ COMMANDS = (
     "build",
     "serve",
     "export",
+    "index",
+    "search",
+    "similar",
+    "stats",
 )
 
 

@@ -1,0 +1,316 @@
+"""Running searches over the live index: ranked items, the outcome tally, facet counts and snippets.
+
+:class:`PrecedentIndex` keeps one Whoosh searcher open (the CLI opens it once, the server for its
+lifetime) and reopens it when a writer publishes a new version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import query as wq
+
+from ..catalog import Catalog, load_catalog
+from ..errors import UsageError
+from . import store
+from .query import ParsedQuery, Vocabulary, parse
+from .schema import TEXT_FIELDS
+from .snippets import Segments, lead, make_highlighter, segments
+from .stats import category_slugs
+
+#: Facets computed for every search, in display order.
+FACETS = ("outcome", "year", "guideline", "category")
+#: How many text-term document sets a long-running index keeps (filter terms are always kept).
+TEXT_CACHE = 256
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One facet value: the same ``{value, label, count}`` shape for every facet."""
+
+    value: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked item."""
+
+    decision: str
+    n: int
+    date: str
+    outcome: str
+    item: str
+    original_request: str
+    citations: list[dict[str, Any]]
+    claims_administrator_citations: list[dict[str, Any]]
+    category: str
+    subcategory: str | None
+    snippet: Segments
+    score: float
+    path: str
+
+
+@dataclass(frozen=True)
+class Tally:
+    total: int
+    upheld: int
+    overturned: int
+
+    @property
+    def overturn_rate(self) -> float | None:
+        return self.overturned / self.total if self.total else None
+
+    def line(self) -> str:
+        """``37 items: 31 upheld, 6 overturned (16%)``."""
+        noun = "item" if self.total == 1 else "items"
+        rate = f" ({self.overturn_rate:.0%})" if self.total else ""
+        return f"{self.total:,} {noun}: {self.upheld:,} upheld, {self.overturned:,} overturned{rate}"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    filters: list[dict[str, Any]]
+    tally: Tally
+    facets: dict[str, list[Facet]]
+    hits: list[Hit] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "filters": self.filters,
+            "tally": {
+                "items": self.tally.total,
+                "upheld": self.tally.upheld,
+                "overturned": self.tally.overturned,
+                "overturn_rate": self.tally.overturn_rate,
+                "text": self.tally.line(),
+            },
+            "facets": {k: [vars(f) for f in v] for k, v in self.facets.items()},
+            "hits": [
+                {
+                    "decision": h.decision,
+                    "item_number": h.n,
+                    "date": h.date or None,
+                    "outcome": h.outcome,
+                    "item": h.item,
+                    "original_request": h.original_request or None,
+                    "category": h.category,
+                    "subcategory": h.subcategory,
+                    "category_inferred": True,
+                    "citations": h.citations,
+                    "claims_administrator_citations": h.claims_administrator_citations,
+                    "snippet": "".join(t for t, _ in h.snippet),
+                    "snippet_parts": [{"text": t, "hit": hit} for t, hit in h.snippet],
+                    "score": round(h.score, 4),
+                    "path": h.path,
+                }
+                for h in self.hits
+            ],
+        }
+
+
+class PrecedentIndex:
+    """The live index of ``root``, opened for searching."""
+
+    def __init__(self, root: Path, catalog: Catalog | None = None) -> None:
+        self.root = Path(root)
+        self.home = store.index_home(self.root)
+        self.catalog = catalog or load_catalog()
+        self.searcher: Any = None
+        self._open()
+
+    def _open(self) -> None:
+        ix, folder, manifest = store.open_live(self.root)
+        if self.searcher is not None:
+            self.searcher.close()
+        self.folder = folder
+        self.manifest = manifest
+        self.searcher = ix.searcher()
+        self.vocabulary = Vocabulary.build(self.catalog, manifest.labels)
+        self._docsets: dict[tuple[str, str], frozenset[int]] = {}
+        self._text_keys: list[tuple[str, str]] = []
+        self._all: frozenset[int] | None = None
+        self._highlighter = make_highlighter()
+
+    def refresh(self) -> bool:
+        """Reopen if a writer has published a new version since; ``True`` if it did."""
+        live = store.current(self.home)
+        if live is not None and live != self.folder:
+            self._open()
+            return True
+        return False
+
+    def close(self) -> None:
+        if self.searcher is not None:
+            self.searcher.close()
+            self.searcher = None
+
+    def __enter__(self) -> PrecedentIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- building blocks -------------------------------------------------------------------------------
+
+    def parse(self, text: str, options: Mapping[str, str | None] | None = None) -> ParsedQuery:
+        return parse(text, self.vocabulary, dict(options or {}))
+
+    def docset(self, fieldname: str, term: str) -> frozenset[int]:
+        """Live document numbers holding ``term`` in ``fieldname`` (cached per open version: every
+        filter term, and the most recent :data:`TEXT_CACHE` text terms)."""
+        key = (fieldname, term)
+        found = self._docsets.get(key)
+        if found is None:
+            found = frozenset(self.searcher.docs_for_query(wq.Term(fieldname, term)))
+            if fieldname in TEXT_FIELDS:
+                if len(self._text_keys) >= TEXT_CACHE:
+                    self._docsets.pop(self._text_keys.pop(0), None)
+                self._text_keys.append(key)
+            self._docsets[key] = found
+        return found
+
+    def all_docs(self) -> frozenset[int]:
+        """Every live document number."""
+        if self._all is None:
+            self._all = frozenset(self.searcher.reader().all_doc_ids())
+        return self._all
+
+    def docs_of(self, q: wq.Query) -> frozenset[int] | set[int]:
+        """Document numbers matching ``q``, by set arithmetic over cached term sets where possible
+        (much faster than running Whoosh's matchers over every match)."""
+        if isinstance(q, wq.Term):
+            return self.docset(q.fieldname, q.text)
+        if isinstance(q, wq.Every):
+            return self.all_docs()
+        if isinstance(q, wq.AndNot):
+            return self.docs_of(q.a) - self.docs_of(q.b)
+        if isinstance(q, wq.And):
+            sets = sorted((self.docs_of(sq) for sq in q.subqueries), key=len)
+            out = set(sets[0]) if sets else set()
+            for other in sets[1:]:
+                if not out:
+                    break
+                out &= other
+            return out
+        if isinstance(q, wq.Or):
+            acc: set[int] = set()
+            for sq in q.subqueries:
+                acc |= self.docs_of(sq)
+            return acc
+        if isinstance(q, wq.TermRange):
+            lo, hi = q.start, q.end
+            acc = set()
+            for v in self.field_values(q.fieldname):
+                if (lo is None or v >= lo) and (hi is None or v <= hi):
+                    acc |= self.docset(q.fieldname, v)
+            return acc
+        return set(self.searcher.docs_for_query(q))  # phrases: positions needed
+
+    def field_values(self, fieldname: str) -> list[str]:
+        """Every term of ``fieldname`` in the index (sorted)."""
+        return sorted(self.searcher.reader().field_terms(fieldname))
+
+    def matching(self, parsed: ParsedQuery) -> set[int]:
+        """Document numbers of every item the query matches (text and filters)."""
+        text_q, filter_q = parsed.text_query(), parsed.filter_query()
+        parts = [q for q in (text_q, filter_q) if q is not None]
+        return set(self.docs_of(parts[0] if len(parts) == 1 else wq.And(parts)))
+
+    def tally(self, docs: set[int] | frozenset[int]) -> Tally:
+        over = len(docs & self.docset("outcome", "overturned")) if docs else 0
+        up = len(docs & self.docset("outcome", "upheld")) if docs else 0
+        return Tally(up + over, up, over)
+
+    def facet(self, name: str, docs: set[int] | frozenset[int]) -> list[Facet]:
+        """Counts of ``docs`` per value of facet ``name`` (outcome, year, guideline, category, ...)."""
+        if name == "guideline":
+            values = [v for v in self.field_values("guideline") if ":" not in v]
+        else:
+            values = self.field_values(name)
+        if name == "category":  # top-level categories only (terms also hold subcategories)
+            cats = self.category_names()
+            values = [v for v in values if v in cats]
+        out = []
+        for v in values:
+            n = len(docs & self.docset(name, v)) if docs else 0
+            if n:
+                out.append(Facet(v, self.label(name, v), n))
+        if name == "year":
+            out.sort(key=lambda f: f.value)
+        else:
+            out.sort(key=lambda f: (-f.count, f.value))
+        return out
+
+    def category_names(self) -> set[str]:
+        return set(category_slugs())
+
+    def label(self, facet: str, value: str) -> str:
+        if facet == "guideline":
+            g = self.catalog.guidelines.get(value)
+            return g.short if g else value
+        return self.manifest.labels.get(facet, {}).get(value, value)
+
+    # -- the operations -------------------------------------------------------------------------------
+
+    def search(
+        self,
+        text: str,
+        options: Mapping[str, str | None] | None = None,
+        *,
+        limit: int = 10,
+        facets: tuple[str, ...] = FACETS,
+    ) -> SearchResult:
+        """Ranked items for a query in the query language plus option filters (see :mod:`.query`)."""
+        if limit < 0:
+            raise UsageError("--limit must be 0 or more")
+        parsed = self.parse(text, options)
+        docs = self.matching(parsed)
+        text_q = parsed.text_query()
+        s = self.searcher
+        hits: list[Hit] = []
+        if docs and limit:
+            if text_q is not None:
+                results = s.search(text_q, filter=docs, limit=limit, terms=True)
+            else:
+                results = s.search(wq.Every(), filter=docs, limit=limit, sortedby="date", reverse=True)
+            hits = [self._hit(r, results, text_q is not None) for r in results]
+        return SearchResult(
+            query=text,
+            filters=[{"field": c.field, "value": c.value, "exclude": c.negated} for c in parsed.clauses],
+            tally=self.tally(docs),
+            facets={name: self.facet(name, docs) for name in facets},
+            hits=hits,
+        )
+
+    def _hit(self, r: Any, results: Any, highlight: bool) -> Hit:
+        f = r.fields()
+        facts = f["facts"]
+        rationale = f.get("rationale", "")
+        parts: Segments = []
+        if highlight and rationale:
+            marked = self._highlighter.highlight_hit(r, "rationale", text=rationale, top=2)
+            parts = segments(marked) if marked else []
+        if not parts:
+            parts = lead(rationale)
+        return Hit(
+            decision=f["decision"],
+            n=int(facts["n"]),
+            date=f.get("date", ""),
+            outcome=f["outcome"],
+            item=f.get("item", ""),
+            original_request=f.get("original_request", ""),
+            citations=facts["reviewer_citations"],
+            claims_administrator_citations=facts["claims_administrator_citations"],
+            category=facts["category"],
+            subcategory=facts["subcategory"],
+            snippet=parts,
+            score=float(r.score or 0.0) if highlight else 0.0,
+            path=f["path"],
+        )
