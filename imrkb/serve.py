@@ -84,3 +84,11 @@ def make_server(site: Path, port: int = 8000, host: str = "127.0.0.1") -> Thread
 @route("/healthz")
 def _health(handler: SiteHandler, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
     return HTTPStatus.OK, "text/plain; charset=utf-8", b"ok\n"
+
+
+@route("/api/search")
+def _api_search(handler: SiteHandler, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+    """JSON precedent search over the index in the working folder (see :mod:`imrkb.search.api`)."""
+    from .search.api import search_response
+
+    return search_response(query)
