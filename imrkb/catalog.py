@@ -15,23 +15,13 @@ from typing import Any
 import yaml
 
 from .errors import CatalogError
+from .models import GUIDELINE_IDS
 
 #: The catalog shipped with the project (``<repo>/guidelines``).
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "guidelines"
 
-#: Guideline files in the order their title patterns are tried.
-ORDER = (
-    "mtus-acoem",
-    "mtus-cpmtg",
-    "mtus-acupuncture",
-    "mtus-postsurgical",
-    "mtus-opioids",
-    "mtus-formulary",
-    "odg",
-    "acoem",
-    "other",
-    "none",
-)
+#: Guideline files, one per guideline id of the data contract, in the order their patterns are tried.
+ORDER = GUIDELINE_IDS
 
 
 def compile_pattern(src: str) -> re.Pattern[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -12,6 +11,7 @@ from ..errors import UsageError
 from ..ingest import STATUSES, find_letters, iter_ingest
 from ..progress import Progress
 from ..validate import known_chapters
+from . import add_jobs, add_root, check_jobs
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -27,23 +27,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         ),
     )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="letter files or folders of letters")
-    p.add_argument(
-        "--root", type=Path, default=Path("."), help="project folder holding decisions/ (default: .)"
-    )
-    p.add_argument(
-        "--jobs",
-        "-j",
-        type=int,
-        default=os.cpu_count() or 1,
-        metavar="N",
-        help="parse N letters at a time in worker processes (default: number of CPUs)",
-    )
+    add_root(p)
+    add_jobs(p, "parse letters")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    check_jobs(args)
     if not args.root.is_dir():
         raise UsageError(f"--root {args.root}: no such folder")
     chapters = known_chapters()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from ..errors import UsageError
 from ..progress import Progress
 from ..validate import iter_problems, known_chapters
+from . import add_jobs, add_root, check_jobs
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -23,24 +23,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             "summary on stderr. Exit status: 0 all valid, 1 problems found, 2 could not run."
         ),
     )
-    p.add_argument(
-        "--root", type=Path, default=Path("."), help="project folder holding decisions/ (default: .)"
-    )
-    p.add_argument(
-        "--jobs",
-        "-j",
-        type=int,
-        default=os.cpu_count() or 1,
-        metavar="N",
-        help="check N files at a time in worker processes (default: number of CPUs)",
-    )
+    add_root(p)
+    add_jobs(p, "check files")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     root: Path = args.root
-    if args.jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    check_jobs(args)
     if not (root / "decisions").is_dir():
         raise UsageError(f"{root / 'decisions'}: no such folder (is --root the project folder?)")
     chapters = known_chapters()
