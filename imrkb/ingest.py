@@ -1,12 +1,15 @@
 """Letters (PDF or text) -> ``decisions/<year>/<id>.yaml``: idempotent, atomic, in parallel.
 
 :func:`find_letters` expands the paths given; :func:`iter_ingest` parses them (in a process pool: PDF
-parsing is the cost at scale), checks each record like ``imrkb validate`` does, and writes it only when its
-bytes change, yielding one :class:`Outcome` per letter in input order. Nothing here prints.
+parsing is the cost at scale), records the personal data :mod:`imrkb.pii` finds in the record and the
+letter (field ``pii``), checks each record like ``imrkb validate`` does, and writes it only when its bytes
+change, yielding one :class:`Outcome` per letter in input order. A ``pii_override`` written by hand in the
+existing file is kept as long as the letter yields no finding it did not cover. Nothing here prints.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import multiprocessing
 import os
@@ -16,7 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import LetterError
-from .records import atomic_write_text, to_yaml
+from .models import Decision
+from .pdftext import read_bytes, text_of
+from .pii import scan_letter
+from .records import atomic_write_text, load_yaml_text, to_yaml
 from .validate import KnownChapters, YAMLLoadError, check_record, field_name, parse_yaml
 
 __all__ = ["LETTER_SUFFIXES", "Outcome", "find_letters", "iter_ingest"]
@@ -88,12 +94,24 @@ def _init_worker(chapters: KnownChapters | None) -> None:
     _init(chapters)
 
 
-def _parse_one(source: str) -> _Parsed:
-    """Parse one letter and check its record; never raises (a parser bug is reported as such)."""
-    from .parse import parse_file  # imported here: only ingest and parse need the parser
+def _read_and_parse(path: Path) -> tuple[Decision, str]:
+    """The letter's record and its extracted text (as :func:`imrkb.parse.parse_file`, keeping the text)."""
+    from .parse import parse_text  # imported here: only ingest and parse need the parser
 
+    data = read_bytes(path)
     try:
-        decision = parse_file(Path(source))
+        text, pages = text_of(data, path.name)
+        return parse_text(text, path.name, hashlib.sha256(data).hexdigest(), pages), text
+    except LetterError as e:
+        raise LetterError(str(path), e.problem, e.line) from None
+
+
+def _parse_one(source: str) -> _Parsed:
+    """Parse one letter, scan it for personal data and check its record; never raises (a parser bug is
+    reported as such)."""
+    try:
+        decision, letter_text = _read_and_parse(Path(source))
+        decision = dataclasses.replace(decision, pii=scan_letter(decision, letter_text))
     except LetterError as e:
         message = str(e)
         return _Parsed(source, error=message if message.startswith(source) else f"{source}: {message}")
@@ -114,6 +132,38 @@ def _parse_one(source: str) -> _Parsed:
             source, error=f"{source}: invalid record: {field_name(first.path)}: {first.message}{more}"
         )
     return _Parsed(source, decision.id, decision.year_folder, text)
+
+
+def _finding_keys(data: object) -> set[tuple[str, str, str]]:
+    found = data.get("pii") if isinstance(data, dict) else None
+    return {
+        (str(f.get("kind")), str(f.get("field")), str(f.get("masked")))
+        for f in found or ()
+        if isinstance(f, dict)
+    }
+
+
+def _kept_override(new_text: str, paths: Sequence[Path]) -> str:
+    """YAML to append to ``new_text``: the ``pii_override`` of the record already on disk, when it has one
+    and covered every finding the new record has (same kind, field and masked text); else ``""``."""
+    for path in paths:
+        try:
+            old_text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if "pii_override" not in old_text:
+            continue
+        try:
+            old = load_yaml_text(old_text)
+        except Exception:  # noqa: BLE001 - a broken file on disk just has no override to keep
+            continue
+        override = old.get("pii_override") if isinstance(old, dict) else None
+        if not isinstance(override, dict):
+            continue
+        if _finding_keys(load_yaml_text(new_text)) <= _finding_keys(old):
+            return to_yaml({"pii_override": override})
+        return ""
+    return ""
 
 
 def _existing_ids(decisions: Path) -> dict[str, list[Path]]:
@@ -173,6 +223,10 @@ def iter_ingest(
             old = target.read_bytes()
         except FileNotFoundError:
             old = None
+        kept = _kept_override(r.text, [target, *existing.get(r.id, ())])
+        if kept:
+            r = dataclasses.replace(r, text=r.text + kept)
+            data = r.text.encode("utf-8")
         if old == data:
             yield Outcome(r.source, "unchanged", target)
             continue

@@ -81,6 +81,29 @@ class Source:
 
 
 @dataclass(frozen=True)
+class PiiFinding:
+    """Personal data found in a record (see :mod:`imrkb.pii`): never the value itself.
+
+    ``field`` is the record path (``summary``, ``issues[0].rationale``; ``letter`` for text of the source
+    letter that no field holds), ``offset`` the character offset of the match in that text, ``masked`` the
+    match with its value masked (``Mr. J*** S****``).
+    """
+
+    kind: str
+    field: str
+    offset: int
+    masked: str
+
+
+@dataclass(frozen=True)
+class PiiOverride:
+    """A person's explicit, reasoned decision that a record's personal-data findings may be published."""
+
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True)
 class Decision:
     """One Final Determination Letter as a typed record."""
 
@@ -97,6 +120,8 @@ class Decision:
     synthetic: bool = False
     schema: int = SCHEMA_VERSION
     warnings: tuple[str, ...] = field(default=())
+    pii: tuple[PiiFinding, ...] = field(default=())
+    pii_override: PiiOverride | None = None
 
     @property
     def year_folder(self) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .models import Citation, Dates, Decision, Issue, Patient, Reviewer, Source
+from .models import Citation, Dates, Decision, Issue, Patient, PiiFinding, PiiOverride, Reviewer, Source
 
 try:  # the C loader is ~10x faster; both are safe loaders
     _SafeLoader: Any = yaml.CSafeLoader
@@ -74,6 +74,12 @@ def to_dict(d: Decision) -> dict[str, Any]:
     }
     if d.warnings:
         out["warnings"] = list(d.warnings)
+    if d.pii:
+        out["pii"] = [
+            {"kind": f.kind, "field": f.field, "offset": f.offset, "masked": f.masked} for f in d.pii
+        ]
+    if d.pii_override is not None:
+        out["pii_override"] = {"reason": d.pii_override.reason, "by": d.pii_override.by}
     return out
 
 
@@ -129,7 +135,18 @@ def from_dict(m: dict[str, Any]) -> Decision:
         source=Source(src.get("file", ""), src.get("sha256", ""), src.get("pages")),
         synthetic=bool(m.get("synthetic", False)),
         warnings=tuple(m.get("warnings") or ()),
+        pii=tuple(
+            PiiFinding(str(f["kind"]), str(f["field"]), int(f["offset"]), str(f["masked"]))
+            for f in m.get("pii") or ()
+        ),
+        pii_override=_override(m.get("pii_override")),
     )
+
+
+def _override(v: Any) -> PiiOverride | None:
+    if not isinstance(v, dict):
+        return None
+    return PiiOverride(str(v.get("reason") or ""), str(v.get("by") or ""))
 
 
 class _Dumper(_SafeDumper):  # type: ignore[misc, valid-type]

@@ -7,6 +7,8 @@ line numbers, :func:`iter_problems` walks a tree of files (streaming, ids kept i
 
 YAML is parsed once with a safe loader into a node tree (for line numbers) and then constructed into data;
 ``!!python/...`` tags and duplicate keys are reported as problems, never executed or silently merged.
+Personal data (:mod:`imrkb.pii`) without a reasoned ``pii_override`` is reported as ``personal data
+(kind)``.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from . import pii
 from .errors import CatalogError, ImrkbError
 from .models import GUIDELINE_IDS
 
 __all__ = [
     "Finding",
     "Problem",
+    "check_pii",
     "check_record",
     "check_text",
     "iter_problems",
@@ -473,11 +477,27 @@ def check_text(text: str, relpath: str, chapters: KnownChapters | None = None) -
         return Checked([_yaml_problem(relpath, e.error, e.root)])
     if data is None:
         return Checked([Problem(relpath, 1, "record", "empty file: expected a decision record")])
-    findings = check_record(data, chapters) + check_location(data, relpath)
+    findings = check_record(data, chapters) + check_location(data, relpath) + check_pii(data)
     problems = sorted(
         {Problem(relpath, line_of(root, f.path), field_name(f.path), f.message) for f in findings}
     )
     return Checked(problems, data, root)
+
+
+def check_pii(record: Any) -> list[Finding]:
+    """Each personal-data finding that no valid ``pii_override`` resolves (see :mod:`imrkb.pii`).
+
+    The record's text is scanned again (it may have been edited since ingest); findings in the source
+    letter's text come from its ``pii`` field. Not part of :func:`check_record`: ingest records findings
+    rather than refusing the letter.
+    """
+    if not isinstance(record, dict):
+        return []
+    out = []
+    for path, f in pii.unresolved(record):
+        # a letter finding is addressed by its pii entry; its field says where it was found
+        out.append(Finding(path, pii.message(f)))
+    return out
 
 
 # --------------------------------------------------------------------------------------------- trees

@@ -292,7 +292,9 @@ def test_real_letters_ingest_validate_and_stay_unchanged(tmp_path: Path) -> None
     assert (first.returncode, first.stdout) == (0, "")
     assert summary(first) == f"ingested {n}, updated 0, unchanged 0, failed 0"
     v = imrkb("validate", cwd=tmp_path)
-    assert (v.returncode, v.stdout) == (0, ""), v.stdout
+    # the only problems allowed are personal data the State's redaction left in (tests/test_pii.py)
+    other = [line for line in v.stdout.splitlines() if ": personal data (" not in line]
+    assert (v.returncode, other) == (1 if v.stdout else 0, []), v.stdout
     again = imrkb("ingest", str(REAL_LETTERS), cwd=tmp_path)
     assert summary(again) == f"ingested 0, updated 0, unchanged {n}, failed 0"
 

@@ -306,11 +306,15 @@ def test_schema_fields_are_exactly_what_records_write() -> None:
         id="SYN16-0000001", case_number="SYN16-0000001", layout="x", priority=None, dates=models.Dates(),
         reviewer=models.Reviewer(), patient=models.Patient(), summary="", source=models.Source("f", "0" * 64),
         issues=(models.Issue("x", "upheld", reviewer_citations=(cite,)),), warnings=("w",),
+        pii=(models.PiiFinding("name", "summary", 0, "Mr. J*** S****"),),
+        pii_override=models.PiiOverride("a false alarm: a street, not a person", "editor"),
     )  # fmt: skip
     data = to_dict(d)
     schema = load_schema()
     assert set(schema["properties"]) == set(data)
-    assert set(schema["required"]) == set(data) - {"warnings"}
+    assert set(schema["required"]) == set(data) - {"warnings", "pii", "pii_override"}
+    assert set(schema["$defs"]["pii_finding"]["properties"]) == set(data["pii"][0])
+    assert set(schema["properties"]["pii_override"]["properties"]) == set(data["pii_override"])
     for key in ("dates", "reviewer", "patient", "source"):
         assert set(schema["properties"][key]["properties"]) == set(data[key]), key
         assert set(schema["properties"][key]["required"]) == set(data[key]), key

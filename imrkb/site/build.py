@@ -26,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import pii
 from ..catalog import load_catalog
 from ..errors import ImrkbError
 from ..records import to_json
@@ -152,10 +153,14 @@ def build_site(
     catalog = load_catalog()
     corpus = Corpus(catalog)
     # Pass 1: the light rows, so that guideline pages can be laid out before decision pages link to them.
+    blocked: list[str] = []
     for k, (path, d) in enumerate(iter_records(root), start=1):
+        blocked += pii.blocking(d, path.relative_to(root).as_posix())  # the personal-data gate
         corpus.add(path, d)
         if k % 5000 == 0:
             say(f"read {k} records")
+    if blocked:
+        raise ImrkbError(pii.refusal(blocked))
     corpus.finish()
     # Pass 2: decision pages, per-record files and the bulk downloads, one record at a time.
     n_pages = 0
