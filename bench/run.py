@@ -153,8 +153,8 @@ def stage_fts(root: Path) -> None:
 def stage_naive(root: Path, out: Path, count: int) -> None:
     """Reference (a): the first ``count`` decisions as plain Markdown pages, all in the nav, built-in
     search on, Material theme: what a straightforward MkDocs site of the corpus costs."""
-    from imrkb.site.corpus import record_paths
     from imrkb.records import read_record
+    from imrkb.site.corpus import record_paths
 
     work = out.parent / "naive-src"
     shutil.rmtree(work, ignore_errors=True)
@@ -238,8 +238,23 @@ def synth(work: Path, fmt: str, count: int, seed: int, jobs: int, dest: Path) ->
         return
     tmp = dest.with_name(dest.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    measure(f"synth-{fmt}", imrkb("synth", "--count", str(count), "--seed", str(seed), "--format", fmt,
-                                  "--out", str(tmp), "--jobs", str(jobs)), work)  # fmt: skip
+    measure(
+        f"synth-{fmt}",
+        imrkb(
+            "synth",
+            "--count",
+            str(count),
+            "--seed",
+            str(seed),
+            "--format",
+            fmt,
+            "--out",
+            str(tmp),
+            "--jobs",
+            str(jobs),
+        ),
+        work,
+    )
     tmp.rename(dest)
 
 
@@ -267,7 +282,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             dest = work / f"ingested-{fmt}"
             shutil.rmtree(dest, ignore_errors=True)
             dest.mkdir()
-            if stage(f"ingest-{fmt}", imrkb("ingest", str(letters), "--root", str(dest), "--jobs", str(jobs))):
+            if stage(
+                f"ingest-{fmt}", imrkb("ingest", str(letters), "--root", str(dest), "--jobs", str(jobs))
+            ):
                 st[f"ingest-{fmt}"]["letters"] = m
                 st[f"ingest-{fmt}"]["per_s"] = m / st[f"ingest-{fmt}"]["seconds"]
     stage("validate", imrkb("validate", "--root", str(corpus), "--jobs", str(jobs)))
@@ -344,12 +361,22 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
                 (b["seconds"] <= TARGET_BUILD_S_100K) if at100k else None,
             )
         )
-        out.append(("build peak memory <= 4 GB", f"{b['peak_mb']:.0f} MB at {n:,}",
-                    b["peak_mb"] <= TARGET_PEAK_MB if at100k else None))  # fmt: skip
+        out.append(
+            (
+                "build peak memory <= 4 GB",
+                f"{b['peak_mb']:.0f} MB at {n:,}",
+                b["peak_mb"] <= TARGET_PEAK_MB if at100k else None,
+            )
+        )
     if "build-shards" in st:
         b = st["build-shards"]
-        out.append(("sharded build peak memory <= 4 GB", f"{b['peak_mb']:.0f} MB at {n:,}",
-                    b["peak_mb"] <= TARGET_PEAK_MB if n >= 100_000 else None))  # fmt: skip
+        out.append(
+            (
+                "sharded build peak memory <= 4 GB",
+                f"{b['peak_mb']:.0f} MB at {n:,}",
+                b["peak_mb"] <= TARGET_PEAK_MB if n >= 100_000 else None,
+            )
+        )
     for fmt, target in (("txt", TARGET_TXT_PER_S), ("pdf", TARGET_PDF_PER_S)):
         s = st.get(f"ingest-{fmt}")
         if s:
@@ -357,8 +384,13 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
     srch = r["extra"].get("search")
     if srch:
         p95 = srch["whoosh"][1]
-        out.append((f"search p95 <= {TARGET_P95_MS:.0f} ms at 100k", f"{p95:.1f} ms at {n:,}",
-                    p95 <= TARGET_P95_MS if n >= 100_000 else None))  # fmt: skip
+        out.append(
+            (
+                f"search p95 <= {TARGET_P95_MS:.0f} ms at 100k",
+                f"{p95:.1f} ms at {n:,}",
+                p95 <= TARGET_P95_MS if n >= 100_000 else None,
+            )
+        )
     return out
 
 
@@ -373,14 +405,17 @@ def markdown(r: dict[str, Any]) -> str:
     notes = {
         "ingest-txt": lambda s: f"{s['letters']:,} letters, {s['per_s']:.0f}/s",
         "ingest-pdf": lambda s: f"{s['letters']:,} letters, {s['per_s']:.0f}/s",
-        "build": lambda s: (f"{ex['site']['files']:,} files, {ex['site']['mb']:.0f} MB"
-                            if "site" in ex else ""),  # fmt: skip
-        "naive": lambda s: (f"reference (a): {ex['naive']['pages']:,} pages in the nav"
-                            if "naive" in ex else ""),  # fmt: skip
+        "build": lambda s: (
+            f"{ex['site']['files']:,} files, {ex['site']['mb']:.0f} MB" if "site" in ex else ""
+        ),
+        "naive": lambda s: (
+            f"reference (a): {ex['naive']['pages']:,} pages in the nav" if "naive" in ex else ""
+        ),
         "fts5-index": lambda s: "reference (b)",
         "floor-copy": lambda s: "reference (c): copying the built site",
-        "build-shards": lambda s: (f"{len(ex['shards']['shards'])} shards in parallel"
-                                   if "shards" in ex else ""),  # fmt: skip
+        "build-shards": lambda s: (
+            f"{len(ex['shards']['shards'])} shards in parallel" if "shards" in ex else ""
+        ),
     }
     for name, s in st.items():
         note = notes.get(name, lambda s: "")(s)
@@ -396,13 +431,20 @@ def markdown(r: dict[str, Any]) -> str:
             f"for {ex['naive']['pages']:,} pages"
         )
     if "index" in st and "fts5-index" in st:
-        ratios.append(f"Whoosh / FTS5 index time: {st['index']['seconds'] / st['fts5-index']['seconds']:.1f}x")
+        ratios.append(
+            f"Whoosh / FTS5 index time: {st['index']['seconds'] / st['fts5-index']['seconds']:.1f}x"
+        )
     if "search" in ex:
         w, f = ex["search"]["whoosh"], ex["search"]["fts5"]
-        ratios.append(f"search p50/p95 ms: Whoosh {w[0]:.1f}/{w[1]:.1f}, FTS5 {f[0]:.1f}/{f[1]:.1f} "
-                      f"({w[1] / f[1]:.1f}x at p95)")  # fmt: skip
+        ratios.append(
+            f"search p50/p95 ms: Whoosh {w[0]:.1f}/{w[1]:.1f}, FTS5 {f[0]:.1f}/{f[1]:.1f} "
+            f"({w[1] / f[1]:.1f}x at p95)"
+        )
     if "build" in st and "floor-copy" in st:
-        ratios.append(f"build / copying the site (the floor): {st['build']['seconds'] / st['floor-copy']['seconds']:.0f}x")
+        ratios.append(
+            "build / copying the site (the floor): "
+            f"{st['build']['seconds'] / st['floor-copy']['seconds']:.0f}x"
+        )
     if "build" in st and "build-shards" in st:
         ratios.append(
             f"sharded / single build: {st['build-shards']['seconds'] / st['build']['seconds']:.2f}x time, "
@@ -413,9 +455,13 @@ def markdown(r: dict[str, Any]) -> str:
     if t:
         lines += ["", "| target | measured | met |", "|---|---|---|"]
         for name, got, met in t:
-            lines.append(f"| {name} | {got} | {'yes' if met else 'no' if met is False else 'n/a at this size'} |")
-    lines.append(f"\nLoad average at the end: {', '.join(f'{x:.1f}' for x in r['machine']['load_avg_at_end'])} "
-                 "(other work on the machine inflates wall times; cpu s is steadier).")  # fmt: skip
+            lines.append(
+                f"| {name} | {got} | {'yes' if met else 'no' if met is False else 'n/a at this size'} |"
+            )
+    lines.append(
+        f"\nLoad average at the end: {', '.join(f'{x:.1f}' for x in r['machine']['load_avg_at_end'])} "
+        "(other work on the machine inflates wall times; cpu s is steadier)."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -427,7 +473,9 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--repeat", type=int, default=5, help="runs of the judged queries")
-    ap.add_argument("--shards", action="store_true", help="also time the sharded build (imrkb build --shards)")
+    ap.add_argument(
+        "--shards", action="store_true", help="also time the sharded build (imrkb build --shards)"
+    )
     ap.add_argument("--skip", default="", help="comma-separated stages to leave out")
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     ap.add_argument("--stage", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
