@@ -46,8 +46,11 @@ def main() -> int:
     for r in rendered:
         to_yaml(r.decision)
     w3, c3 = clock()
-    rows += [("draw records", w1 - w0, c1 - c0), ("lay out + damage", w2 - w1, c2 - c1),
-             ("records.to_yaml", w3 - w2, c3 - c2)]
+    rows += [
+        ("draw records", w1 - w0, c1 - c0),
+        ("lay out + damage", w2 - w1, c2 - c1),
+        ("records.to_yaml", w3 - w2, c3 - c2),
+    ]
     del letters, rendered
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -56,8 +59,9 @@ def main() -> int:
             w0, c0 = clock()
             write_corpus(Path(tmp) / f"{fmt}-{jobs}", count, a.seed, fmt, jobs=jobs)
             w1, c1 = clock()
-            rows.append((f"write {count:,} {fmt}, {jobs} process{'es' if jobs > 1 else ''}", w1 - w0, c1 - c0,
-                         count))
+            rows.append(
+                (f"write {count:,} {fmt}, {jobs} process{'es' if jobs > 1 else ''}", w1 - w0, c1 - c0, count)
+            )
     print(f"{'stage':40} {'wall s':>8} {'CPU s':>8} {'per s (wall)':>13}")
     for row in rows:
         label, wall, cpu = row[0], row[1], row[2]
