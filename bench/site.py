@@ -52,7 +52,9 @@ def size_mb(path: Path) -> float:
 
 def build(name: str, root: Path) -> dict[str, object]:
     out = WORK / f"site-{name}"
-    if out.exists():
+    if out.is_symlink():  # the published link (imrkb.site.publish); the build cleans OUT.builds/
+        out.unlink()
+    elif out.exists():
         shutil.rmtree(out)
     m = measure([sys.executable, "-m", "imrkb", "build", "--root", str(root), "--out", str(out)])
     n = sum(1 for _ in (root / "decisions").glob("*/*.yaml"))

@@ -5,7 +5,9 @@ Layout (``ROOT`` is the corpus root, ``OUT`` the site):
 * ``ROOT/build/docs/``: hand-written ``docs/`` copied, plus every generated page (never committed);
 * ``ROOT/build/extra/``: files that are not pages (record YAML/JSON, bulk downloads, Atom feed), moved
   into ``OUT`` after MkDocs has built it (MkDocs cleans its output first);
-* ``OUT/pagefind/``: the search index over the decision pages.
+* ``OUT/pagefind/``: the search index over the decision pages;
+* ``OUT`` itself is a link to the finished build in ``OUT.builds/``, switched atomically (see
+  :mod:`imrkb.site.publish`).
 
 Two passes read the records: the first keeps light rows (so guideline pages can be laid out and a
 decision can link to the exact page listing it), the second renders each decision page as it is read.
@@ -14,6 +16,7 @@ Work is linear in the corpus.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import shutil
@@ -34,6 +37,7 @@ from . import pages, render
 from .corpus import Corpus, iter_records
 from .exports import Exporter
 from .feeds import atom_feed
+from .publish import publishing
 from .rows import newest_first_key
 
 #: The project's source tree: mkdocs.yml, docs/, the theme overrides.
@@ -138,10 +142,24 @@ def build_site(
     search_index: bool = True,
     say: Callable[[str], None] = _say,
 ) -> BuildReport:
-    """Build the whole site for the corpus under ``root`` into ``out`` (default ``root/site``)."""
-    t0 = time.monotonic()
+    """Build the whole site for the corpus under ``root`` and publish it at ``out`` (default
+    ``root/site``) atomically: see :mod:`imrkb.site.publish`. A failed or killed build leaves the
+    published site as it was."""
     root = root.resolve()
-    out = (out or root / "site").resolve()
+    out = out or root / "site"
+    out = out.parent.resolve() / out.name  # not resolve(): ``out`` is a link to the published build
+    info: dict[str, object] = {}
+    with publishing(out, info) as folder:
+        report = _build(root, folder, site_url=site_url, search_index=search_index, say=say)
+        info.update(decisions=report.decisions, items=report.items, pages=report.pages)
+    return dataclasses.replace(report, out=out)
+
+
+def _build(
+    root: Path, out: Path, *, site_url: str | None, search_index: bool, say: Callable[[str], None]
+) -> BuildReport:
+    """Build the whole site for the corpus under ``root`` into the empty folder ``out``."""
+    t0 = time.monotonic()
     work = root / "build"
     staging, extra = work / "docs", work / "extra"
     for d in (staging, extra):

@@ -1,0 +1,150 @@
+"""Crash-safe publishing: a build fills a fresh folder, and the site switches to it in one atomic step.
+
+The published folder ``OUT`` (``ROOT/site`` by default) is a symbolic link to a complete build in
+``OUT.builds/<stamp>/``. A build holds an OS lock on ``OUT.builds/LOCK`` (released by the OS when the
+process dies, so a killed build never leaves a stale lock), writes everything into a new folder, marks
+it complete (:data:`MARKER`) and replaces the link with :func:`os.replace` of a new link: a reader
+sees the old site or the new one, never a mixture. Anything in ``OUT.builds/`` other than the published
+build (half-built folders of killed builds, superseded builds, leftover temporary links) is removed by
+the next build, before it starts and after it publishes; nothing needs cleaning by hand.
+
+An ``OUT`` that is a plain folder (made by an older imrkb) is moved into ``OUT.builds/`` the first time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import ImrkbError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
+
+#: Written last into a finished build: what was built and when. Its presence marks a build complete.
+MARKER = ".imrkb-build.json"
+LOCK = "LOCK"
+
+
+class BuildBusyError(ImrkbError):
+    """Another process is building the same site."""
+
+    exit_code = 75  # EX_TEMPFAIL: try again later
+
+
+def builds_dir(out: Path) -> Path:
+    """Where the builds behind ``out`` live: ``OUT.builds/`` beside it."""
+    return out.with_name(out.name + ".builds")
+
+
+def published(out: Path) -> Path | None:
+    """The build folder ``out`` points to now (``None`` when nothing is published as a build)."""
+    if not out.is_symlink():
+        return None
+    target = out.resolve()
+    return target if target.is_dir() else None
+
+
+@contextlib.contextmanager
+def build_lock(out: Path) -> Iterator[None]:
+    """Hold the site's build lock; raise :class:`BuildBusyError` at once if another build holds it."""
+    home = builds_dir(out)
+    home.mkdir(parents=True, exist_ok=True)
+    fd = os.open(home / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                who = f" (process {holder})" if holder.isdigit() else ""
+                raise BuildBusyError(
+                    f"{out}: another build is running{who}; try again when it finishes"
+                ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _stamp() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + f"-{os.getpid()}"
+
+
+def collect_garbage(out: Path) -> list[str]:
+    """Remove everything behind ``out`` but the published build; return the names removed.
+
+    Call under :func:`build_lock`: the only other folders are half-built or superseded ones.
+    """
+    home = builds_dir(out)
+    live = published(out)
+    removed = []
+    for p in sorted(home.iterdir()) if home.is_dir() else []:
+        if p.name == LOCK or (live is not None and p.resolve() == live):
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+        removed.append(p.name)
+    for tmp in out.parent.glob(f".{out.name}.link-*"):  # a link made by a build killed before the switch
+        if tmp.is_symlink():
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp.name)
+    return removed
+
+
+def switch(out: Path, folder: Path) -> None:
+    """Point ``out`` at ``folder`` (inside :func:`builds_dir`) in one atomic rename."""
+    home = builds_dir(out)
+    if out.exists() and not out.is_symlink():  # a plain folder from an older imrkb: move it aside first
+        if not out.is_dir():
+            raise ImrkbError(f"{out}: exists and is not a folder; will not replace it")
+        os.rename(out, home / f"legacy-{_stamp()}")
+    tmp = out.with_name(f".{out.name}.link-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(folder, out.parent), tmp, target_is_directory=True)
+    os.replace(tmp, out)
+    _fsync_dir(out.parent)
+
+
+@contextlib.contextmanager
+def publishing(out: Path, describe: dict[str, object] | None = None) -> Iterator[Path]:
+    """Build into a fresh folder (yielded); on success mark it complete and switch ``out`` to it.
+
+    ``describe`` is written into the marker (counts, for a person or a test). On any failure the
+    fresh folder is removed and the published site is untouched.
+    """
+    out = out.absolute()
+    with build_lock(out):
+        collect_garbage(out)
+        folder = builds_dir(out) / _stamp()
+        folder.mkdir()
+        try:
+            info = describe if describe is not None else {}
+            yield folder
+            marker = {"stamp": folder.name, "built": dt.datetime.now(dt.timezone.utc).isoformat(), **info}
+            (folder / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+            _fsync_dir(folder)
+            switch(out, folder)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        collect_garbage(out)
