@@ -160,7 +160,7 @@ class Generator:
             written.append(w)
 
         reviewer = self._reviewer(spec["board"], rng)
-        summary = self._summary(region_key, side, age, sex, dates, issues, rng)
+        summary = self._summary(region_key, side, age, sex, dates, issues, written, rng)
         decision = Decision(
             id=case_number,
             case_number=case_number,
@@ -300,7 +300,8 @@ class Generator:
         )
         findings = t["rationale"]["against" if outcome == "upheld" else "for"]
         finding = rng.choice(findings)
-        case = f"{rng.choice(rv['case'])} {_lcfirst(finding)}"
+        connectors = [c for c in rv["case"] if not (finding.startswith("The records") and "records" in c)]
+        case = f"{rng.choice(connectors)} {_lcfirst(finding)}"
         sentences = [first, case]
         if outcome == "upheld" and len(findings) > 1 and rng.random() < 0.4:
             sentences.append(rng.choice([f for f in findings if f != finding]))
@@ -332,6 +333,7 @@ class Generator:
         sex: str,
         dates: Dates,
         issues: list[Issue],
+        written: list[WrittenIssue],
         rng: random.Random,
     ) -> str:
         v = self.v
@@ -367,13 +369,18 @@ class Generator:
             rng.choice(sv["history"]),
             rng.choice(sv["work"]),
         ]
-        items = [i.original_request or (i.item.lower() if i.item.isupper() else i.item) for i in issues]
+        items = [
+            (i.original_request or i.item.capitalize() if i.item.isupper() else i.original_request or i.item)
+            if w.category == "Pharmaceuticals"  # drug names keep their capital
+            else _lcfirst(i.original_request or (i.item.lower() if i.item.isupper() else i.item))
+            for i, w in zip(issues, written, strict=True)
+        ]
         modified = any(i.original_request for i in issues)
         ur = sv["ur_modified"] if modified else rng.choice(sv["ur"])
         sentences.append(
             ur.replace(
                 "{items}",
-                _join_and([_lcfirst(x) for x in items[:4]]) + (" and other items" if len(items) > 4 else ""),
+                _join_and(items[:4]) + (" and other items" if len(items) > 4 else ""),
             )
         )
         text = " ".join(x for x in sentences if x)
