@@ -21,6 +21,7 @@ letter and digit a ``*``).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -79,6 +80,15 @@ class Kind:
     patterns: tuple[re.Pattern[str], ...]
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...]
+    #: per pattern: lower-case literals of which a text must hold one for the pattern to be tried (empty:
+    #: always tried); a shortcut, so that most patterns never run over most fields
+    needs: tuple[tuple[str, ...], ...] = ()
+
+    def tried(self, lowered: str) -> Iterator[re.Pattern[str]]:
+        """The patterns worth running over a text, given the text in lower case."""
+        for p, needs in zip(self.patterns, self.needs or ((),) * len(self.patterns), strict=True):
+            if not needs or any(n in lowered for n in needs):
+                yield p
 
 
 def _expand(src: str, parts: Mapping[str, str], where: str, depth: int = 0) -> str:
@@ -111,17 +121,23 @@ def _kinds_from(data: Any, where: str) -> tuple[Kind, ...]:
         if name in seen:
             raise CatalogError(f"{at}: kind '{name}' appears twice")
         seen.add(name)
-        patterns = []
+        patterns, needs = [], []
         for j, p in enumerate(m["patterns"]):
             pat_at = f"{at} ({name}).patterns[{j}]"
             if not isinstance(p, dict) or "value" not in p:
                 raise CatalogError(f"{pat_at}: expected {{context, value}}")
+            if "(?P<value>" in f"{p.get('context')}{p['value']}":
+                raise CatalogError(f"{pat_at}: the group name 'value' is reserved")
             context = _expand(str(p.get("context") or ""), parts, pat_at)
             value = _expand(str(p["value"]), parts, pat_at)
             try:
-                patterns.append(re.compile(f"(?P<context>{context})(?P<value>{value})"))
+                patterns.append(re.compile(f"{context}(?P<value>{value})"))  # context: up to the value
             except re.error as e:
                 raise CatalogError(f"{pat_at}: bad regular expression: {e}") from e
+            literals = p.get("needs", [])
+            if not isinstance(literals, list) or not all(isinstance(x, str) and x for x in literals):
+                raise CatalogError(f"{pat_at}: needs must be a list of non-empty strings")
+            needs.append(tuple(x.lower() for x in literals))
         out.append(
             Kind(
                 name,
@@ -129,6 +145,7 @@ def _kinds_from(data: Any, where: str) -> tuple[Kind, ...]:
                 tuple(patterns),
                 tuple(str(x) for x in m["examples"]),
                 tuple(str(x) for x in m.get("counter_examples") or ()),
+                tuple(needs),
             )
         )
     return tuple(out)
@@ -175,9 +192,10 @@ class _Match:
 
 def _matches(text: str, kinds: Iterable[Kind]) -> Iterator[_Match]:
     """Every match, per kind without overlaps (the longest at a position wins), in text order per kind."""
+    lowered = text.lower()
     for k in kinds:
         found: list[_Match] = []
-        for p in k.patterns:
+        for p in k.tried(lowered):
             for m in p.finditer(text):
                 if m.end("value") > m.start("value"):
                     found.append(_Match(k.kind, m.start(), m.end(), m.start("value")))
@@ -244,12 +262,29 @@ def texts(record: Decision | Mapping[str, Any]) -> Iterator[tuple[PathT, str]]:
             yield from walk(value, (key,))
 
 
+#: Joins a record's texts for one pass per pattern: no pattern matches a NUL, so none spans two fields.
+_SEP = "\x00"
+
+
 def _scan_raw(
     record: Decision | Mapping[str, Any], kinds: tuple[Kind, ...]
-) -> Iterator[tuple[PathT, str, _Match]]:
-    for path, text in texts(record):
-        for m in _matches(text, kinds):
-            yield path, text, m
+) -> list[tuple[PathT, str, _Match]]:
+    """Matches in every text of the record (fields in record order, then kind, then offset), each with
+    its field's path and text and offsets within that text. The texts are scanned as one string."""
+    items = list(texts(record))
+    starts, at = [], 0
+    for _, text in items:
+        starts.append(at)
+        at += len(text) + len(_SEP)
+    order = {k.kind: n for n, k in enumerate(kinds)}
+    out = []
+    for m in _matches(_SEP.join(t for _, t in items), kinds):
+        i = bisect.bisect_right(starts, m.start) - 1
+        base = starts[i]
+        local = _Match(m.kind, m.start - base, m.end - base, m.value_start - base)
+        out.append((i, order[m.kind], local.start, items[i][0], items[i][1], local))
+    out.sort(key=lambda x: x[:3])
+    return [(path, text, m) for *_, path, text, m in out]
 
 
 def scan_paths(

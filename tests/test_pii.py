@@ -54,6 +54,15 @@ def test_every_pattern_matches_an_example_and_every_example_is_matched(kind: pii
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=KIND_NAMES)
+def test_needs_shortcuts_hold_inside_every_match_of_their_pattern(kind: pii.Kind) -> None:
+    """A pattern with ``needs`` is skipped on text without one of them: each match must contain one."""
+    for p, needs in zip(kind.patterns, kind.needs, strict=True):
+        for ex in kind.examples:
+            for m in p.finditer(ex):
+                assert not needs or any(n in m.group(0).lower() for n in needs), (kind.kind, ex, needs)
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=KIND_NAMES)
 def test_no_counter_example_is_found_by_any_kind(kind: pii.Kind) -> None:
     for text in kind.counter_examples:
         assert kinds_in(text) == [], f"{kind.kind}: counter-example {text!r}"
@@ -77,6 +86,8 @@ def test_schema_lists_exactly_the_kinds_of_the_catalog() -> None:
         ("kinds: [{kind: x, examples: [a]}]", r"kinds\[0\]: missing 'patterns'"),
         ("parts: {A: '<<A>>'}\nkinds: [{kind: x, patterns: [{value: '<<A>>'}], examples: [a]}]", r"loop"),
         ("kinds: {}", r"expected a mapping with a 'kinds' list"),
+        ("kinds: [{kind: x, patterns: [{value: a, needs: b}], examples: [a]}]", r"needs must be a list"),
+        ("kinds: [{kind: x, patterns: [{value: '(?P<value>a)'}], examples: [a]}]", r"'value' is reserved"),
         ("kinds: [", r"not valid YAML"),
     ],
 )
@@ -239,6 +250,17 @@ def test_blocking_until_a_reasoned_override(override: PiiOverride | None, blocke
             "decisions/2016/X.yaml: summary: personal data (name) at offset 3: 'Dr. A**** R**'; remove it, "
             "or add pii_override: {reason, by} if it may be published"
         ]
+
+
+def test_scanning_a_record_at_once_equals_scanning_each_field() -> None:
+    """Records are scanned as one joined text (for speed); the findings must be those of field by field."""
+    planted = " Mr. Daniel Ortiz, DOB 7/14/1971, 88 Harbor View Drive, (805) 555-0199."
+    records = [read_record(p) for p in sorted((REPO / "decisions").glob("*/*.yaml"))[:150]]
+    records += [dataclasses.replace(d, summary=d.summary + planted) for d in records[:20]]
+    for d in records:
+        each = [f for path, text in pii.texts(d) for f in pii.scan_text(text, pii.field_name(path))]
+        assert list(pii.scan(d)) == each
+    assert sum(len(pii.scan(d)) for d in records) >= 80
 
 
 def test_a_record_edited_after_ingest_is_scanned_again() -> None:
