@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import random
 import re
 import subprocess
 import sys
@@ -26,7 +27,10 @@ from imrkb.pdftext import read_bytes, text_of
 from imrkb.records import load_yaml_text, read_record, to_yaml
 from imrkb.site.build import build_site
 from imrkb.synth import generate, render_letter
+from imrkb.synth.damage import TEXT_ONLY, damage, pages_text, random_steps
 from imrkb.synth.generate import SynthLetter
+from imrkb.synth.pdf import letter_pdf
+from imrkb.synth.render import render_lines
 from imrkb.validate import SCHEMA_PATH, validate_tree
 
 REPO = Path(__file__).resolve().parent.parent
@@ -372,14 +376,16 @@ def test_build_refuses_to_publish_and_names_the_file_and_field(tmp_path: Path) -
 #: Each kind in several spellings, none of them an example in guidelines/pii.yaml.
 PLANTS: dict[str, list[str]] = {
     "name": ["Mr. Daniel Ortiz", "Ms. Keiko Tanaka", "Dr. Priya Natarajan", "patient Samuel Whitfield",
-             "injured worker, Lucia Ferreira,", "Applicant: BECKER, ANNA", "employee Omar Haddad"],
+             "injured worker, Lucia Ferreira,", "Applicant: BECKER, ANNA", "employee Omar Haddad",
+             "IW Teresa Lindqvist", "Defense Attorney: Paul Okafor"],
     "ssn": ["SSN: 572-18-3391", "Social Security Number 572183391", "SS# 572 18 3391", "ssn xxx-xx-3391"],
     "claim_number": ["Claim No. 4410-WC-2291", "claim # 009182736", "Claim Number: ADJ7765431", "CLAIM #: 18-77201"],
     "policy_number": ["Policy No. WC-778812", "policy number 55120933", "POLICY #: BX-20-1177"],
     "date_of_birth": ["DOB 7/14/1971", "Date of Birth: Feb. 3, 1966", "D.O.B.: 1971-07-14", "born on 14 July 1971"],
     "phone": ["(805) 555-0199", "805-555-0199", "Tel: 8055550199", "+1 805.555.0199"],
     "email": ["lucia.ferreira@mailbox.example.net", "OHADDAD@EXAMPLE.ORG"],
-    "street_address": ["88 Harbor View Drive", "4021 S. Figueroa St.", "PO Box 2201", "17 EUCLID AVE"],
+    "street_address": ["88 Harbor View Drive", "4021 S. Figueroa St.", "PO Box 2201", "17 EUCLID AVE",
+                       "Bakersfield, CA 93301"],
     "employer": ["Employer: Pacific Coast Builders", "EMPLOYER NAME: VALLEY FRESH PACKING"],
     "insurer": ["Insurer: Republic Indemnity Company of America", "Claims Administrator: Gallagher Bassett Services",
                 "Insurance Carrier: ICW Group"],
@@ -387,17 +393,20 @@ PLANTS: dict[str, list[str]] = {
 PLACES = ("summary", "item", "rationale", "header")
 
 
-def planted_cases() -> list[tuple[str, str, str]]:
-    """(kind, spelling, place): every spelling of every kind in every place."""
+def planted_cases(fmt: str) -> list[tuple[str, str, str]]:
+    """(kind, spelling, place): as text, every spelling of every kind in every place; as PDF (slower to
+    make), the first two spellings of every kind in every place."""
+    n = None if fmt == "txt" else 2
     return [
         (kind, spelling, place)
         for kind, spellings in PLANTS.items()
-        for spelling in spellings
+        for spelling in spellings[:n]
         for place in PLACES
     ]
 
 
-def plant(letter: SynthLetter, spelling: str, place: str) -> str:
+def plant(letter: SynthLetter, spelling: str, place: str, fmt: str) -> bytes:
+    """The letter with ``spelling`` planted in ``place``, laid out, damaged and written as ``fmt``."""
     d = letter.decision
     if place == "summary":
         d = dataclasses.replace(d, summary=f"{d.summary} The intake form reads {spelling} on page 2.")
@@ -411,22 +420,29 @@ def plant(letter: SynthLetter, spelling: str, place: str) -> str:
             )
         )
         d = dataclasses.replace(d, issues=(changed, *d.issues[1:]))
-    text = letter_text(dataclasses.replace(letter, decision=d))
-    return with_header_line(text, spelling) if place == "header" else text
+    lines = render_lines(dataclasses.replace(letter, decision=d))
+    if place == "header":  # its own line after the case number (every layout has one)
+        k = next(i for i, x in enumerate(lines) if "Case Number:" in x)
+        lines = [*lines[: k + 1], spelling, *lines[k + 1 :]]
+    rng = random.Random(f"{letter.seed}/{letter.index}/damage")
+    steps = random_steps(rng)
+    if fmt == "txt":
+        return pages_text(damage(lines, steps, rng)).encode("utf-8")
+    pages = damage(lines, [s for s in steps if s not in TEXT_ONLY], rng)
+    return letter_pdf(pages, title=f"Synthetic IMR letter {d.id}", owner_password="planted")
 
 
-def test_every_planted_case_is_blocked(tmp_path: Path) -> None:
-    cases = planted_cases()
+@pytest.mark.parametrize("fmt", ["txt", "pdf"])
+def test_every_planted_case_is_blocked(tmp_path: Path, fmt: str) -> None:
+    cases = planted_cases(fmt)
     assert len(cases) >= 60 and {p for _, _, p in cases} == set(PLACES)
     letters = tmp_path / "letters"
     letters.mkdir()
-    for (_kind, spelling, place), letter in zip(cases, generate(len(cases), seed=606), strict=True):
-        (letters / f"{letter.decision.id}.txt").write_text(plant(letter, spelling, place), encoding="utf-8")
-    sources = sorted(letters.glob("*.txt"))
-    outcomes = {Path(o.source).stem: o for o in iter_ingest(sources, tmp_path, jobs=2)}
-    by_id = {
-        letter.decision.id: case for case, letter in zip(cases, generate(len(cases), seed=606), strict=True)
-    }
+    by_id = {}
+    for case, letter in zip(cases, generate(len(cases), seed=606), strict=True):
+        (letters / f"{letter.decision.id}.{fmt}").write_bytes(plant(letter, case[1], case[2], fmt))
+        by_id[letter.decision.id] = case
+    outcomes = {Path(o.source).stem: o for o in iter_ingest(sorted(letters.iterdir()), tmp_path, jobs=2)}
 
     blocked, in_field, layouts = Counter[str](), 0, Counter[str]()
     missed = []
@@ -447,7 +463,7 @@ def test_every_planted_case_is_blocked(tmp_path: Path) -> None:
         assert not [f.masked for f in rec.pii if re.search(r"\d", f.masked)], "a stored finding keeps digits"
     total = sum(blocked.values())
     print(
-        f"\nplanted PII: {total}/{len(cases)} blocked in {len(cases)} letters "
+        f"\nplanted PII ({fmt}): {total}/{len(cases)} blocked in {len(cases)} letters "
         f"({', '.join(f'{k} {blocked[k]}' for k in PLANTS)}); found in the planted field: {in_field}; "
         f"layouts: {dict(layouts)}"
     )
