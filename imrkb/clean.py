@@ -6,18 +6,19 @@ named or given steps. A new extraction quirk becomes a new step here, not an ``i
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
 Step = Callable[[str], str]
 
-#: Left fragments after which a line-final hyphen is a real hyphen ("non-\ncertified", "x-\nray").
+#: Left fragments after which a line-final hyphen before a word is a real one ("non-\ncertified", "x-\nray").
 KEEP_HYPHEN_AFTER = frozenset(
-    """non anti post pre self co x re de ex evidence one two three four five six seven eight nine ten
-    first second third
-    well home over follow long short full part sprain low high semi multi mid sub inter intra extra
-    ill year week day month left right cross light medium heavy t l c s open closed""".split()
+    """non anti post pre co multi semi self x ex evidence
+    one two three four five six seven eight nine ten first second third
+    well home over follow long short full part sprain low high ill year week day month left right cross
+    light medium heavy t l c s open closed""".split()
 )
 
 _FOOTER_LINE = r"[ \t]*(?:Page\s+\d+\s*(?:of\s*\d+)?|-\s*\d+\s*-|\d+\s*/\s*\d+|\[\s*Page\s+\d+\s*\])[ \t]*"
@@ -36,7 +37,7 @@ def _rejoin(m: re.Match[str]) -> str:
     after = m.string[m.end() :].lstrip()[:1]
     if not before or not after:
         return "\n"
-    return "\n" if before not in ".:!?" and not after.isupper() or after.islower() else "\n\n"
+    return "\n" if before not in ".:!?" or after.islower() else "\n\n"
 
 
 def page_breaks(text: str) -> str:
@@ -83,33 +84,52 @@ def blank_runs(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text.strip("\n") + "\n")
 
 
-def hyphenation(text: str) -> str:
-    """Join words hyphenated across lines: "medi-\\ncally" -> "medically", "non-\\ncertified" kept.
+@functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """A general English word list (web2 + GCIDE, lower case), loaded once, only when needed."""
+    from english_words import get_english_words_set
 
-    A hyphen is kept when the hyphenated form appears elsewhere in the letter, or the left fragment is a
-    known prefix or already hyphenated; it is dropped when the joined word appears elsewhere, else kept
-    only after known prefixes.
+    return frozenset(get_english_words_set(["web2", "gcide"], lower=True, alpha=True))
+
+
+def keep_hyphen(left: str, right: str, letter_words: set[str]) -> bool:
+    """Whether a hyphen that ended a line (``left-`` / ``right``) is a real one.
+
+    The letter's own words decide first (the hyphenated form or the joined word used elsewhere in it),
+    then both halves being words the letter uses, then a known prefix before a word ("non-certified",
+    "x-ray", "post-operative", but "pre-vious" joins), then an English word list: a joined word that is
+    English drops the hyphen ("medi-cally"), two English words keep it ("chemotherapy-related");
+    anything else is taken for a syllable break.
     """
-    words = set(re.findall(r"[A-Za-z][A-Za-z-]*", text.lower()))
+    head = left.split("-")[-1].lower()
+    lo, ro = left.lower(), right.lower()
+    if f"{lo}-{ro}" in letter_words:
+        return True
+    if f"{lo}{ro}" in letter_words:
+        return False
+    if "-" in left or (lo in letter_words and ro in letter_words):
+        return True
+    dictionary = english_words()
+    if head in KEEP_HYPHEN_AFTER and (ro in dictionary or ro in letter_words):
+        return True
+    if f"{head}{ro}" in dictionary:
+        return False
+    return head in dictionary and ro in dictionary
+
+
+def hyphenation(text: str) -> str:
+    """Join words hyphenated across lines: "medi-\\ncally" -> "medically", "non-\\ncertified" kept."""
+    broken = re.compile(r"([A-Za-z][A-Za-z-]*)-[ \t]*\n[ \t]*(\S+)")
+    # the letter's vocabulary, leaving out the fragments of the words broken across lines
+    words = set(re.findall(r"[A-Za-z][A-Za-z-]*", broken.sub(" ", text).lower()))
 
     def join(m: re.Match[str]) -> str:
         left, right = m.group(1), m.group(2)
-        head = left.split("-")[-1].lower()
         first = re.match(r"[A-Za-z]+", right)
-        rword = first.group(0).lower() if first else ""
-        hyphened = f"{left.lower()}-{rword}"
-        joined = f"{left.lower()}{rword}"
-        if not right[:1].islower():
-            keep = True
-        elif hyphened in words:
-            keep = True
-        elif joined in words:
-            keep = False
-        else:
-            keep = "-" in left or head in KEEP_HYPHEN_AFTER
+        keep = not right[:1].islower() or not first or keep_hyphen(left, first.group(0), words)
         return f"{left}-{right}" if keep else f"{left}{right}"
 
-    return re.sub(r"([A-Za-z][A-Za-z-]*)-[ \t]*\n[ \t]*(\S+)", join, text)
+    return broken.sub(join, text)
 
 
 STEPS: dict[str, Step] = {

@@ -20,6 +20,13 @@ ROWS = [
     ("hyphenation", "Guide-\nlines and guidelines", "Guidelines and guidelines"),
     ("hyphenation", "a sprain-\nstrain, and a sprain-strain", "a sprain-strain, and a sprain-strain"),
     ("hyphenation", "MTUS/ACOEM-\nGuidelines", "MTUS/ACOEM-Guidelines"),
+    ("hyphenation", "or chemotherapy-\nrelated nausea", "or chemotherapy-related nausea"),
+    ("hyphenation", "the pre-\nvious visit", "the previous visit"),
+    ("hyphenation", "reported inter-\nmittent pain", "reported intermittent pain"),
+    ("hyphenation", "no post-\noperative need", "no post-operative need"),
+    ("hyphenation", "is there-\nfore denied", "is therefore denied"),
+    ("hyphenation", "a return-to-\nwork goal", "a return-to-work goal"),
+    ("page_breaks", "authorized by the\nPage 2 of 3\nClaims Administrator.", "authorized by the\nClaims Administrator."),
 ]
 
 
