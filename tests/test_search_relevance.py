@@ -17,8 +17,8 @@ from imrkb.search.searching import PrecedentIndex
 
 SEED = 11
 LETTERS = 2000  # about 4,500 items
-#: The mean precision at 5 the search must keep (it measured 0.995 over 37 queries when set).
-MIN_MEAN_P5 = 0.95
+#: The mean precision at 5 the search must keep (it measured 1.000 over 37 queries when set).
+MIN_MEAN_P5 = 0.97
 
 JUDGED = load_judged()
 

@@ -145,6 +145,7 @@ def item_document(d: Decision, n: int, issue: Issue, path: str, catalog: Catalog
         "outcome": issue.outcome,
         "date": date,
         "year": date[:4],
+        "month": date[:7],
         "guideline": " ".join(dict.fromkeys(guideline)),
         "page": " ".join(dict.fromkeys(page)),
         "topic": " ".join(dict.fromkeys(topic)),
@@ -166,7 +167,7 @@ def item_document(d: Decision, n: int, issue: Issue, path: str, catalog: Catalog
         },
     }
     if not date:  # an undated item has no year term (an empty one would fall inside open year ranges)
-        del doc["year"]
+        del doc["year"], doc["month"]
     return doc
 
 

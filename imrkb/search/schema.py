@@ -11,7 +11,7 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 #: Bumped whenever the schema or the way documents are made changes: a mismatch forces a full rebuild.
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 
 #: The analyzer of every free-text field (lower case, English stop words, Porter stems).
 ANALYZER = StemmingAnalyzer()
@@ -44,6 +44,7 @@ def build_schema() -> Schema:
         outcome=ID(stored=True),
         date=ID(stored=True, sortable=True),  # ISO date or "" when the letter has none
         year=ID(stored=True),
+        month=ID(),  # "2016-05": lists newest first without sorting every match
         guideline=_keywords(),  # "<guideline>" and "<guideline>:<chapter>"
         page=_keywords(),  # "<guideline>:<chapter>:<page>" and "<guideline>:<page>"
         topic=_keywords(),  # "<guideline>:<word>" and "<guideline>:<chapter>:<word>"

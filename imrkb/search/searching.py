@@ -6,18 +6,21 @@ lifetime) and reopens it when a writer publishes a new version.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.highlight import highlight
 
 from ..catalog import Catalog, load_catalog
 from ..errors import UsageError
 from . import store
 from .query import ParsedQuery, Vocabulary, parse
-from .schema import TEXT_FIELDS
+from .ranking import rank, tokens_of
+from .schema import ANALYZER, TEXT_FIELDS
 from .snippets import Segments, lead, make_highlighter, segments
 from .stats import category_slugs
 
@@ -136,7 +139,10 @@ class PrecedentIndex:
         self._docsets: dict[tuple[str, str], frozenset[int]] = {}
         self._text_keys: list[tuple[str, str]] = []
         self._all: frozenset[int] | None = None
-        self._highlighter = make_highlighter()
+        hl = make_highlighter()
+        self._fragmenter, self._formatter = hl.fragmenter, hl.formatter
+        self._avgs: dict[str, float] = {}
+        self._dated_docs: frozenset[int] | None = None
 
     def refresh(self) -> bool:
         """Reopen if a writer has published a new version since; ``True`` if it did."""
@@ -272,15 +278,23 @@ class PrecedentIndex:
             raise UsageError("--limit must be 0 or more")
         parsed = self.parse(text, options)
         docs = self.matching(parsed)
-        text_q = parsed.text_query()
-        s = self.searcher
+        tokens = tokens_of([*parsed.words, *parsed.phrases], _analyze)
         hits: list[Hit] = []
         if docs and limit:
-            if text_q is not None:
-                results = s.search(text_q, filter=docs, limit=limit, terms=True)
+            if parsed.has_text:
+                ranked = rank(
+                    docs,
+                    tokens,
+                    self.docset,
+                    self.total,
+                    self._length,
+                    self._avg_length,
+                    self._weights,
+                    limit,
+                )
             else:
-                results = s.search(wq.Every(), filter=docs, limit=limit, sortedby="date", reverse=True)
-            hits = [self._hit(r, results, text_q is not None) for r in results]
+                ranked = [(d, 0.0) for d in self.newest(docs, limit)]
+            hits = [self._hit(d, score, tokens) for d, score in ranked]
         return SearchResult(
             query=text,
             filters=[{"field": c.field, "value": c.value, "exclude": c.negated} for c in parsed.clauses],
@@ -289,13 +303,63 @@ class PrecedentIndex:
             hits=hits,
         )
 
-    def _hit(self, r: Any, results: Any, highlight: bool) -> Hit:
-        f = r.fields()
+    def newest(self, docs: set[int] | frozenset[int], limit: int) -> list[int]:
+        """The ``limit`` newest of ``docs`` by decision date (undated last), month by month."""
+        picked: list[int] = []
+        for month in reversed(self.field_values("month")):
+            picked += docs & self.docset("month", month)
+            if len(picked) >= limit:
+                break
+        if len(picked) < limit:
+            dated = set(picked)
+            picked += heapq.nlargest(
+                limit - len(picked), (d for d in docs if d not in dated and d not in self._dated())
+            )
+        stored = self.searcher.stored_fields
+        return sorted(picked, key=lambda d: (stored(d).get("date", ""), d), reverse=True)[:limit]
+
+    def _dated(self) -> frozenset[int]:
+        if self._dated_docs is None:
+            acc: set[int] = set()
+            for month in self.field_values("month"):
+                acc |= self.docset("month", month)
+            self._dated_docs = frozenset(acc)
+        return self._dated_docs
+
+    @property
+    def total(self) -> int:
+        return len(self.all_docs())
+
+    def _length(self, docnum: int, fieldname: str) -> int:
+        return self.searcher.reader().doc_field_length(docnum, fieldname, 0)
+
+    def _avg_length(self, fieldname: str) -> float:
+        avg = self._avgs.get(fieldname)
+        if avg is None:
+            n = self.searcher.doc_count_all()
+            avg = self._avgs[fieldname] = self.searcher.reader().field_length(fieldname) / n if n else 0.0
+        return avg
+
+    def _weights(self, fieldname: str, token: str, docnums: list[int]) -> dict[int, float]:
+        """Frequency of ``token`` in ``fieldname`` of each of ``docnums`` (sorted), by skipping along its
+        postings."""
+        out: dict[int, float] = {}
+        m = self.searcher.postings(fieldname, token)
+        for d in docnums:
+            if not m.is_active():
+                break
+            m.skip_to(d)
+            if m.is_active() and m.id() == d:
+                out[d] = m.weight()
+        return out
+
+    def _hit(self, docnum: int, score: float, tokens: list[str]) -> Hit:
+        f = self.searcher.stored_fields(docnum)
         facts = f["facts"]
         rationale = f.get("rationale", "")
         parts: Segments = []
-        if highlight and rationale:
-            marked = self._highlighter.highlight_hit(r, "rationale", text=rationale, top=2)
+        if tokens and rationale:
+            marked = highlight(rationale, tokens, ANALYZER, self._fragmenter, self._formatter, top=2)
             parts = segments(marked) if marked else []
         if not parts:
             parts = lead(rationale)
@@ -311,6 +375,10 @@ class PrecedentIndex:
             category=facts["category"],
             subcategory=facts["subcategory"],
             snippet=parts,
-            score=float(r.score or 0.0) if highlight else 0.0,
+            score=score,
             path=f["path"],
         )
+
+
+def _analyze(text: str) -> list[str]:
+    return [t.text for t in ANALYZER(text)]
