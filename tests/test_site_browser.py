@@ -24,7 +24,7 @@ INSTALL = "apt-get install -y chromium (Debian) and pip install playwright; no `
 REQUIRED = os.environ.get("IMRKB_REQUIRE_BROWSER") == "1"
 
 try:
-    from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+    from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 except ImportError:  # pragma: no cover - depends on the machine
     if REQUIRED:
         raise
@@ -104,7 +104,8 @@ def test_search_filter_open_decision_and_follow_a_citation(site_url: str, page: 
     before = page.locator("#imrkb-results li").count()
 
     page.select_option("select[name=outcome]", "overturned")
-    page.wait_for_function("document.querySelector('#imrkb-status').textContent.includes('found')")
+    # A locator wait, not wait_for_function: that evaluates a string in the page, which the CSP forbids.
+    expect(page.locator("#imrkb-status")).to_contain_text("found")
     page.wait_for_selector("#imrkb-results li")
     results = page.locator("#imrkb-results li")
     assert 0 < results.count() <= before

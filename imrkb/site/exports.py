@@ -43,7 +43,10 @@ def _json_default(v: Any) -> Any:
 
 
 def jsonl_line(d: Decision) -> str:
-    return json.dumps(to_dict(d), default=_json_default, ensure_ascii=False, separators=(",", ":")) + "\n"
+    """One record on one line. U+2028/U+2029 are escaped: readers that split on every Unicode line
+    break (Python's ``str.splitlines``, some editors) would otherwise cut a record in two."""
+    line = json.dumps(to_dict(d), default=_json_default, ensure_ascii=False, separators=(",", ":"))
+    return line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
 
 
 def _cell(v: object) -> str:

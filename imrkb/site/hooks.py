@@ -5,6 +5,8 @@ A page whose front matter says ``imrkb: html`` carries a ready, escaped HTML fra
 template syntax inside record text is ever interpreted. Hand-written pages may hold placeholders
 ``<div data-imrkb-insert="NAME"></div>`` that are replaced by ``<docs_dir>/.fragments/NAME.html``
 (written by the build; dot-folders are not pages).
+
+Every HTML page and template output gets the Content-Security-Policy of :mod:`imrkb.site.csp`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+
+from imrkb.site.csp import add_policy
 
 _STASH_KEY = "_imrkb_html"
 _INSERT = re.compile(r'<div data-imrkb-insert="([a-z0-9-]+)"></div>')
@@ -38,3 +42,14 @@ def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
         return path.read_text(encoding="utf-8") if path.is_file() else ""
 
     return _INSERT.sub(insert, html)
+
+
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    content = page.content or ""
+    # Inline scripts are allowed by hash only from the theme's part of the page, never from its content.
+    trusted = output.replace(content, "", 1) if content else output
+    return add_policy(output, trusted)
+
+
+def on_post_template(output_content: str, template_name: str, config: Any) -> str:
+    return add_policy(output_content) if template_name.endswith(".html") else output_content

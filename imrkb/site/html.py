@@ -10,6 +10,7 @@ prefix) and only ``http(s)`` URLs from records ever become links.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 from urllib.parse import urlsplit
@@ -36,9 +37,32 @@ _ESC_RE = re.compile("[" + re.escape("".join(_ESCAPES)) + "]")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Unicode bidi controls: embeddings/overrides (closed by PDF) and isolates (closed by PDI).
+_EMBED, _ISOLATE, _PDF, _PDI = "\u202a\u202b\u202d\u202e", "\u2066\u2067\u2068", "\u202c", "\u2069"
+_BIDI_RE = re.compile(f"[{_EMBED}{_ISOLATE}{_PDF}{_PDI}]")
+
+
+def close_bidi(s: str) -> str:
+    """``s`` with every bidi embedding, override or isolate it opens closed at its end, so that a
+    right-to-left override in record text cannot reorder the page text that follows it."""
+    if not _BIDI_RE.search(s):
+        return s
+    stack: list[str] = []
+    for ch in _BIDI_RE.findall(s):
+        if ch in _EMBED or ch in _ISOLATE:
+            stack.append(ch)
+        elif ch == _PDF and stack and stack[-1] in _EMBED:
+            stack.pop()
+        elif ch == _PDI and any(c in _ISOLATE for c in stack):
+            while stack.pop() not in _ISOLATE:
+                pass
+    return s + "".join(_PDI if c in _ISOLATE else _PDF for c in reversed(stack))
+
+
 def esc(text: object) -> str:
-    """``text`` as inert HTML text (also safe inside double- or single-quoted attributes)."""
-    s = _CONTROL_RE.sub("", str(text))
+    """``text`` as inert HTML text (also safe inside double- or single-quoted attributes); bidi
+    controls it opens are closed at its end (:func:`close_bidi`)."""
+    s = close_bidi(_CONTROL_RE.sub("", str(text)))
     return _ESC_RE.sub(lambda m: _ESCAPES[m.group(0)], s)
 
 
@@ -100,10 +124,19 @@ def rel(from_url: str, to_url: str) -> str:
     return r + (f"#{frag}" if frag else "")
 
 
+SLUG_MAX = 80
+
+
 def slug(text: str) -> str:
-    """URL/anchor slug: lower case ASCII letters and digits joined by ``-`` (``&`` reads ``and``)."""
+    """URL/anchor slug: lower case ASCII letters and digits joined by ``-`` (``&`` reads ``and``).
+
+    A slug longer than :data:`SLUG_MAX` is cut and ends in a hash of the whole, so that it stays a
+    valid file name and distinct texts keep distinct slugs."""
     s = text.lower().replace("&", " and ").replace("/", " ")
-    return re.sub(r"[^a-z0-9]+", "-", s).strip("-") or "x"
+    s = re.sub(r"[^a-z0-9]+", "-", s).strip("-") or "x"
+    if len(s) > SLUG_MAX:
+        s = s[: SLUG_MAX - 13].rstrip("-") + "-" + hashlib.sha256(s.encode("ascii")).hexdigest()[:12]
+    return s
 
 
 def pct(part: int, whole: int) -> str:
