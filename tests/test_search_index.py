@@ -293,3 +293,20 @@ def test_letter_text_cannot_inject_terminal_escapes(tmp_path: Path) -> None:
     out = imrkb("search", "knee", "--root", str(tmp_path))
     assert out.returncode == 0 and "\x1b" not in out.stdout and "\x07" not in out.stdout
     assert "MRI  [31mred [0m of the knee" in out.stdout
+
+
+def test_facets_by_table_and_by_intersection_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from imrkb.search import searching
+    from imrkb.search.evaluate import write_synthetic_corpus
+
+    write_synthetic_corpus(tmp_path, 150, seed=9)
+    update_index(tmp_path, progress=False)
+    queries = ("therapy", "outcome:upheld", "MRI year:2015..2016", "guideline:mtus-cpmtg -norco")
+    with PrecedentIndex(tmp_path) as ix:
+        by_sets = {q: ix.search(q, limit=3) for q in queries}
+    monkeypatch.setattr(searching, "SMALL_SET", 0)
+    with PrecedentIndex(tmp_path) as ix:
+        for q in queries:
+            by_table = ix.search(q, limit=3)
+            assert by_table.tally == by_sets[q].tally and by_table.tally.total > 0
+            assert by_table.facets == by_sets[q].facets

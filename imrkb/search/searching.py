@@ -7,8 +7,10 @@ lifetime) and reopens it when a writer publishes a new version.
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,8 @@ from .stats import category_slugs
 
 #: Facets computed for every search, in display order.
 FACETS = ("outcome", "year", "guideline", "category")
+#: Below this many matches facets are counted by set intersections, above it by a per-document table.
+SMALL_SET = 2000
 #: How many text-term document sets a long-running index keeps (filter terms are always kept).
 TEXT_CACHE = 256
 
@@ -142,6 +146,7 @@ class PrecedentIndex:
         hl = make_highlighter()
         self._fragmenter, self._formatter = hl.fragmenter, hl.formatter
         self._avgs: dict[str, float] = {}
+        self._tables: dict[str, list[tuple[str, ...]]] = {}
         self._dated_docs: frozenset[int] | None = None
 
     def refresh(self) -> bool:
@@ -230,24 +235,47 @@ class PrecedentIndex:
         return set(self.docs_of(parts[0] if len(parts) == 1 else wq.And(parts)))
 
     def tally(self, docs: set[int] | frozenset[int]) -> Tally:
-        over = len(docs & self.docset("outcome", "overturned")) if docs else 0
-        up = len(docs & self.docset("outcome", "upheld")) if docs else 0
+        counts = self._count("outcome", docs)
+        up, over = counts.get("upheld", 0), counts.get("overturned", 0)
         return Tally(up + over, up, over)
+
+    def facet_values(self, name: str) -> list[str]:
+        """The values facet ``name`` counts: guideline families only, top-level categories only."""
+        values = self.field_values(name)
+        if name == "guideline":
+            return [v for v in values if ":" not in v]
+        if name == "category":  # terms also hold subcategories
+            cats = self.category_names()
+            return [v for v in values if v in cats]
+        return values
+
+    def _per_doc(self, name: str) -> list[tuple[str, ...]]:
+        """For facet ``name``, the values of every document number (built once per open version)."""
+        table = self._tables.get(name)
+        if table is None:
+            table = [()] * self.searcher.reader().doc_count_all()
+            for v in self.facet_values(name):
+                for d in self.docset(name, v):
+                    table[d] = (*table[d], v)
+            self._tables[name] = table
+        return table
+
+    def _count(self, name: str, docs: set[int] | frozenset[int]) -> Counter[str]:
+        if not docs:
+            return Counter()
+        if len(docs) < SMALL_SET:
+            counts: Counter[str] = Counter()
+            for v in self.facet_values(name):
+                n = len(docs & self.docset(name, v))
+                if n:
+                    counts[v] = n
+            return counts
+        table = self._per_doc(name)
+        return Counter(chain.from_iterable(map(table.__getitem__, docs)))
 
     def facet(self, name: str, docs: set[int] | frozenset[int]) -> list[Facet]:
         """Counts of ``docs`` per value of facet ``name`` (outcome, year, guideline, category, ...)."""
-        if name == "guideline":
-            values = [v for v in self.field_values("guideline") if ":" not in v]
-        else:
-            values = self.field_values(name)
-        if name == "category":  # top-level categories only (terms also hold subcategories)
-            cats = self.category_names()
-            values = [v for v in values if v in cats]
-        out = []
-        for v in values:
-            n = len(docs & self.docset(name, v)) if docs else 0
-            if n:
-                out.append(Facet(v, self.label(name, v), n))
+        out = [Facet(v, self.label(name, v), n) for v, n in self._count(name, docs).items() if n]
         if name == "year":
             out.sort(key=lambda f: f.value)
         else:
