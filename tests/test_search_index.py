@@ -310,3 +310,19 @@ def test_facets_by_table_and_by_intersection_agree(tmp_path: Path, monkeypatch: 
             by_table = ix.search(q, limit=3)
             assert by_table.tally == by_sets[q].tally and by_table.tally.total > 0
             assert by_table.facets == by_sets[q].facets
+
+
+def test_records_the_site_may_not_publish_are_not_searchable(tmp_path: Path) -> None:
+    from imrkb.models import PiiOverride
+
+    named = decision("SYN16-0000011", "2016-02-02", [issue("Zolpidem 10mg #30", "upheld", "Mr. John Smith sleeps.")])
+    write(tmp_path, named)
+    write(tmp_path, decision("SYN16-0000012", "2016-02-03", [issue("Zolpidem 5mg #30")]))
+    cli = imrkb("index", "--root", str(tmp_path))
+    assert cli.returncode == 1
+    assert "decisions/2016/SYN16-0000011.yaml: withheld: unresolved personal data (name)" in cli.stderr
+    assert found(tmp_path, "zolpidem") == [("SYN16-0000012", 1)]
+    reason = "Synthetic name, checked by hand: it is not a person and may be published as it is."
+    write(tmp_path, Decision(**{**vars(named), "pii_override": PiiOverride(reason, "the search tests")}))
+    assert imrkb("index", "--root", str(tmp_path)).returncode == 0
+    assert found(tmp_path, "zolpidem") == [("SYN16-0000011", 1), ("SYN16-0000012", 1)]

@@ -22,6 +22,7 @@ import yaml
 from whoosh import index as windex
 from whoosh.writing import NO_MERGE, SegmentWriter
 
+from .. import pii
 from ..catalog import Catalog, load_catalog
 from ..models import Decision
 from ..progress import Progress
@@ -202,6 +203,14 @@ def _documents(
         except ValueError as e:
             yield rel, {**entry, "error": str(e), "items": 0}, []
         else:
+            blocked = pii.unresolved(d)
+            if blocked:  # the site's personal-data gate: what the site may not publish, search may not show
+                kinds = ", ".join(sorted({f.kind for _, f in blocked}))
+                problem = f"{rel}: withheld: unresolved personal data ({kinds}); see `imrkb validate`"
+                yield rel, {**entry, "error": problem, "items": 0}, []
+                if progress:
+                    progress.advance()
+                continue
             docs = decision_documents(d, rel, catalog)
             labels_of(docs, labels)
             yield rel, {**entry, "id": d.id, "items": len(docs)}, docs
