@@ -2,6 +2,8 @@
 // Loaded on every page as a module; does nothing unless the page has #imrkb-search.
 // Result text is put into the page as text nodes only (excerpt <mark> highlights are rebuilt as elements).
 
+import { openIndex } from "./imrkb-pagefind.js";
+
 const PAGE = 20;
 const root = new URL("..", import.meta.url);
 const box = document.getElementById("imrkb-search");
@@ -52,8 +54,7 @@ async function main() {
 
   let pagefind;
   try {
-    pagefind = await import(new URL("pagefind/pagefind.js", root).href);
-    await pagefind.options({ baseUrl: root.pathname, excerptLength: 40 });
+    pagefind = await openIndex(root, { excerptLength: 40 });
   } catch (e) {
     setStatus("The search index is missing: build the site with `imrkb build`.");
     return;

@@ -39,6 +39,7 @@ from .exports import Exporter
 from .feeds import atom_feed
 from .publish import publishing
 from .rows import newest_first_key
+from .searchindex import index_site
 
 #: The project's source tree: mkdocs.yml, docs/, the theme overrides.
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -224,5 +225,5 @@ def _build(
     _merge_tree(extra, out)
     if search_index:
         say("indexing decision pages with pagefind")
-        run_pagefind(out)
+        index_site(out, jobs=min(2, os.cpu_count() or 1), say=say)  # chunked: memory bounded
     return BuildReport(len(corpus.decisions), len(corpus.items), n_pages, out, time.monotonic() - t0)

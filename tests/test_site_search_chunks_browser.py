@@ -1,0 +1,103 @@
+"""The search page over chunked Pagefind indexes, in a real headless Chromium: the same searches find
+the same decisions whether the site has one index or many chunks; date order holds across chunks.
+
+Skipped with one line without Chromium/Playwright (required when IMRKB_REQUIRE_BROWSER=1).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from site_corpus import run_imrkb
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+INSTALL = "apt-get install -y chromium (Debian) and pip install playwright"
+REQUIRED = os.environ.get("IMRKB_REQUIRE_BROWSER") == "1"
+try:
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    if REQUIRED:
+        raise
+    pytest.skip(f"BROWSER TESTS SKIPPED: playwright is not installed ({INSTALL})", allow_module_level=True)
+if not Path(CHROMIUM).is_file():
+    if REQUIRED:
+        pytest.fail(f"IMRKB_REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM}: {INSTALL}", pytrace=False)
+    pytest.skip(f"BROWSER TESTS SKIPPED: no Chromium at {CHROMIUM}; {INSTALL}", allow_module_level=True)
+
+from imrkb.serve import make_server  # noqa: E402
+from imrkb.site.searchindex import index_site  # noqa: E402
+
+SEARCHES = ["q=Norco", "q=MRI&outcome=overturned", "q=physical+therapy&year=2016", "year=2015&sort=newest"]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    root = tmp_path_factory.mktemp("chunk-browser")
+    proc = run_imrkb(
+        "synth", "--count", "80", "--seed", "11", "--format", "yaml", "--out", str(root / "decisions")
+    )
+    assert proc.returncode == 0, proc.stderr
+    proc = run_imrkb("build", "--root", str(root))
+    assert proc.returncode == 0, proc.stderr
+    server = make_server(root / "site", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", (root / "site").resolve()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def search(browser: Browser, url: str) -> tuple[int, list[str]]:
+    """Open the search page at ``url``: the number found and the dates of the first results shown."""
+    context = browser.new_context()  # a fresh cache: the index changes between searches
+    page: Page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(url)
+        expect(page.locator("#imrkb-status")).to_contain_text("found", timeout=20_000)
+        status = page.inner_text("#imrkb-status")
+        m = re.match(r"(\d+) decisions? found", status)
+        assert m, status
+        n = int(m.group(1))
+        if n:
+            page.wait_for_selector("#imrkb-results li")
+        metas = page.locator("#imrkb-results .imrkb-result-meta").all_inner_texts()
+        dates = [re.search(r"\d{4}-\d\d-\d\d|undated", t).group(0) for t in metas]  # type: ignore[union-attr]
+        assert not errors, errors
+        return n, dates
+    finally:
+        context.close()
+
+
+def test_chunked_search_finds_what_one_index_finds(served: tuple[str, Path], browser: Browser) -> None:
+    base, site = served
+    single = {q: search(browser, f"{base}search/?{q}") for q in SEARCHES}
+    assert all(n > 0 for n, _ in single.values()), single
+    manifest = index_site(site, chunk_size=15)
+    assert len(manifest) == 6
+    chunked = {q: search(browser, f"{base}search/?{q}") for q in SEARCHES}
+    for q in SEARCHES:
+        assert chunked[q][0] == single[q][0], q
+    # newest first across chunks: the first page of a date-ordered search is in date order
+    dates = chunked["year=2015&sort=newest"][1]
+    assert dates == sorted(dates, reverse=True) and len(dates) == min(20, chunked["year=2015&sort=newest"][0])
+    assert dates == single["year=2015&sort=newest"][1]
