@@ -27,6 +27,7 @@ COMMANDS = (
     "search",
     "similar",
     "stats",
+    "remove",
 )
 
 

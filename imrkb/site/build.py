@@ -33,7 +33,7 @@ from .. import pii
 from ..catalog import load_catalog
 from ..errors import ImrkbError
 from ..records import to_json
-from . import pages, render
+from . import notices, pages, render
 from .corpus import Corpus, iter_records
 from .exports import Exporter
 from .feeds import atom_feed
@@ -71,8 +71,10 @@ def page_path(url: str) -> str:
     return url + "index.md"
 
 
-def write_page(staging: Path, url: str, title: str, html: str) -> None:
-    meta = {"title": safe_title(title), "imrkb": "html", "hide": ["toc"]}
+def write_page(staging: Path, url: str, title: str, html: str, *, removed: bool = False) -> None:
+    meta: dict[str, object] = {"title": safe_title(title), "imrkb": "html", "hide": ["toc"]}
+    if removed:  # a takedown notice: the theme's sitemap leaves it out
+        meta["imrkb_removed"] = True
     path = staging / page_path(url)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False) + "---\n" + html + "\n", encoding="utf-8")
@@ -210,6 +212,9 @@ def _build(
     ]
     for url, title, html in generated:
         write_page(staging, url, title, html)
+        n_pages += 1
+    for url, title, html in notices.notice_pages(root):  # taken-down decisions: a notice at their URL
+        write_page(staging, url, title, html, removed=True)
         n_pages += 1
     frag_dir = staging / ".fragments"
     frag_dir.mkdir()

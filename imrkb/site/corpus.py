@@ -14,6 +14,7 @@ from ..categories import classify
 from ..errors import ImrkbError
 from ..models import Citation, Decision
 from ..records import read_record
+from ..takedown import load_ledger
 from .guides import UNRESOLVED_URL, Group, Placement, UnitKey, place, unit_info
 from .render import CiteTarget, GroupView, UnitLayout, layout_unit, paged_url
 from .rows import DecisionRow, ItemRow, decision_url, newest_first_key, short
@@ -30,14 +31,22 @@ def record_paths(root: Path) -> list[Path]:
 
 
 def iter_records(root: Path) -> Iterator[tuple[Path, Decision]]:
-    """Read records one at a time; a record that cannot be read stops the build naming its file."""
+    """Read records one at a time; a record that cannot be read stops the build naming its file.
+
+    Records of decisions in the takedown ledger (``removed/``, see :mod:`imrkb.takedown`) are skipped,
+    should one come back (the letter ingested again)."""
+    removed = load_ledger(root)
     for path in record_paths(root):
+        if path.stem in removed:
+            continue
         try:
-            yield path, read_record(path)
+            d = read_record(path)
         except (KeyError, ValueError, TypeError, AttributeError) as e:
             raise ImrkbError(
                 f"{path}: cannot read the record ({type(e).__name__}: {e}); run `imrkb validate` for details"
             ) from None
+        if d.id not in removed:
+            yield path, d
 
 
 @dataclass
