@@ -11,6 +11,7 @@ import random
 import re
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -193,6 +194,26 @@ def test_no_finding_keeps_a_digit(kind: pii.Kind) -> None:
     for ex in kind.examples:
         for f in pii.scan_text(ex):
             assert not re.search(r"\d", f.masked), f"{ex!r} -> {f.masked!r}"
+
+
+HOSTILE = [
+    "a@" + "b." * 50_000 + "!",  # every position of a dotted run could start an e-mail's local part
+    "Employer: " + "Abc, " * 20_000,
+    "Mr. " + "Abc " * 25_000,
+    "patient " + "ABC " * 25_000,
+    "1 " + "Abc " * 25_000,
+    "123-" * 25_000,
+    "Claim No. " + "1-" * 50_000,
+    "DOB " + "1/" * 50_000,
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=[t[:12] for t in HOSTILE])
+def test_hostile_text_is_scanned_in_linear_time(text: str) -> None:
+    """100,000 characters built to make a regex backtrack: a quadratic pattern would take minutes."""
+    t0 = time.perf_counter()
+    pii.scan_text(text)
+    assert time.perf_counter() - t0 < 2.0
 
 
 # --------------------------------------------------------------------------------------------- records
