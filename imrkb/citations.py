@@ -123,14 +123,15 @@ def _best_hits(hits: Iterable[_Hit]) -> list[_Hit]:
     return out
 
 
-def _title_hits(text: str, guidelines: Iterable[Guideline]) -> list[_Hit]:
+def _title_hits(text: str, guidelines: Iterable[Guideline], titles: bool = True) -> list[_Hit]:
+    """Where the guidelines' chapters (and, with ``titles``, their own titles) are named in ``text``."""
     hits: list[_Hit] = []
     for g in guidelines:
         for ch in g.chapters:
             for p in ch.match.patterns:
                 for m in p.finditer(text):
                     hits.append(_Hit(m.start(), m.end(), g, ch, None))
-        for p in g.match.patterns:
+        for p in g.match.patterns if titles else ():
             for m in p.finditer(text):
                 ed = m.groupdict().get("edition")
                 hits.append(_Hit(m.start(), m.end(), g, None, ed))
@@ -197,7 +198,7 @@ def _odg(text: str, catalog: Catalog) -> list[Citation]:
     if ym and not re.search(r"updated", s[max(0, ym.start() - 12) : ym.start()], re.I):
         edition = ym.group(1)
         s = s[: ym.start()] + " " + s[ym.end() :]
-    hits = _title_hits(s, [_chapters_only(g)])
+    hits = _title_hits(s, [g], titles=False)
     merged: list[_Hit] = []
     for h in hits:  # a chapter named again inside a topic ("Surgery for shoulder ...") is not a new citation
         if not any(x.chapter is h.chapter for x in merged):
@@ -219,15 +220,6 @@ def _odg(text: str, catalog: Catalog) -> list[Citation]:
                 topics.insert(0, matched)
         out.append(Citation("odg", hit.chapter.key, edition, tuple(topics), (), written))
     return out
-
-
-def _chapters_only(g: Guideline) -> Guideline:
-    """The guideline with its own title patterns removed, to search for chapters only."""
-    from dataclasses import replace
-
-    from .catalog import Patterned
-
-    return replace(g, match=Patterned((), ()))
 
 
 def _odg_topics(text: str, filler: Iterable[re.Pattern[str]]) -> list[str]:
@@ -258,7 +250,7 @@ def _balanced(s: str) -> bool:
 
 def _acoem(text: str, catalog: Catalog) -> Citation:
     g = catalog["acoem"]
-    hits = _title_hits(text, [_chapters_only(g)])
+    hits = _title_hits(text, [g], titles=False)
     pm = _PAGES.search(text)
     return Citation(
         "acoem",
@@ -317,29 +309,30 @@ def _units(text: str, catalog: Catalog) -> Iterator[tuple[str, str]]:
         pos = nxt
 
 
+def _names_non_mtus_source(text: str, cat: Catalog) -> bool:
+    return any(p.search(text) for g in cat if g.program == "non-mtus" for p in g.match.patterns)
+
+
 def extract_citations(paragraph: str, catalog: Catalog | None = None) -> list[Citation]:
     """Every citation in one guideline paragraph, in the order written."""
     cat = catalog or load_catalog()
-    text = _norm(paragraph)
     out: list[Citation] = []
-    for kind, unit in _units(text, cat):
+    for kind, unit in _units(_norm(paragraph), cat):
         unit = unit.strip()
         if kind == "none":
             out.append(Citation("none", text=_trim(unit)))
-        elif kind == "skip":
             continue
-        elif _NON_MTUS.match(unit):
-            out.extend(_non_mtus(unit[_NON_MTUS.match(unit).end() :], cat))  # type: ignore[union-attr]
-        else:
-            mt = _MTUS.match(unit)
-            body = unit[mt.end() :] if mt else unit
-            found = _mtus(body, cat)
-            if found:
-                out.extend(found)
-            elif kind == "based" or any(
-                g.match.patterns and any(p.search(body) for p in g.match.patterns)
-                for g in cat
-                if g.program == "non-mtus"
-            ):
-                out.extend(_non_mtus(body, cat))
+        if kind == "skip":
+            continue
+        non_mtus = _NON_MTUS.match(unit)
+        if non_mtus:
+            out.extend(_non_mtus(unit[non_mtus.end() :], cat))
+            continue
+        mtus = _MTUS.match(unit)
+        body = unit[mtus.end() :] if mtus else unit
+        found = _mtus(body, cat)
+        if found:
+            out.extend(found)
+        elif kind == "based" or _names_non_mtus_source(body, cat):
+            out.extend(_non_mtus(body, cat))
     return out
