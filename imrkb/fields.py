@@ -11,7 +11,12 @@ import re
 from .models import Dates, Patient, Reviewer
 
 CASE_NUMBER = re.compile(r"\b((?:CM|SYN)\d{2}-\d{7})\b")
-_DATE = r"(\d{1,2}/\d{1,2}/\d{4}|\d{1,2}-\d{1,2}-\d{4})"
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_DATE = (
+    r"(\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})(?![\d/])|\d{1,2}-\d{1,2}-(?:\d{4}|\d{2})(?![\d-])"
+    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4})"
+)
 #: Header labels per date field (any whitespace, line breaks included, between words).
 DATE_LABELS: dict[str, tuple[str, ...]] = {
     "decision": ("Decision Date", "Dated"),
@@ -60,12 +65,20 @@ def _norm(text: str) -> str:
 
 
 def parse_date(text: str) -> dt.date | None:
-    """``11/09/2016`` or ``11-09-2016`` -> date; ``None`` for an impossible date."""
-    m = re.fullmatch(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})", text.strip())
-    if not m:
-        return None
+    """``11/09/2016``, ``11-09-2016``, ``11/09/16`` or ``November 9, 2016`` -> date (None if impossible)."""
+    text = " ".join(text.split())
+    m = re.fullmatch(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})", text)
+    if m:
+        month, day, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        year += 2000 if year < 100 else 0  # the program began in 2013
+    else:
+        m = re.fullmatch(r"([A-Za-z]+)\.? (\d{1,2}),? (\d{4})", text)
+        names = [n for n in _MONTHS if m and n.startswith(m.group(1).lower()[:3])]
+        if not m or len(names) != 1:
+            return None
+        month, day, year = _MONTHS.index(names[0]) + 1, int(m.group(2)), int(m.group(3))
     try:
-        return dt.date(int(m.group(3)), int(m.group(1)), int(m.group(2)))
+        return dt.date(year, month, day)
     except ValueError:
         return None
 

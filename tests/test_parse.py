@@ -198,3 +198,13 @@ def test_both_pdf_extractors_read_the_same_record() -> None:
         assert a == b
         layouts.add(a["layout"])
     assert len(layouts) >= 3
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [("11/09/2016", dt.date(2016, 11, 9)), ("11-09-2016", dt.date(2016, 11, 9)), ("1/9/16", dt.date(2016, 1, 9)),
+     ("November 9, 2016", dt.date(2016, 11, 9)), ("Sept. 17, 2013", dt.date(2013, 9, 17)),
+     ("02/30/2016", None), ("13/01/2016", None), ("Foo 1, 2016", None)],
+)
+def test_parse_date_forms(text: str, date: dt.date | None) -> None:
+    assert fields.parse_date(text) == date
