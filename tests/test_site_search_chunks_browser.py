@@ -101,3 +101,26 @@ def test_chunked_search_finds_what_one_index_finds(served: tuple[str, Path], bro
     dates = chunked["year=2015&sort=newest"][1]
     assert dates == sorted(dates, reverse=True) and len(dates) == min(20, chunked["year=2015&sort=newest"][0])
     assert dates == single["year=2015&sort=newest"][1]
+
+
+def test_sharded_site_search_finds_what_one_index_finds(served: tuple[str, Path], browser: Browser) -> None:
+    base, site = served
+    root = site.parent.parent
+    single = {q: search(browser, f"{base}search/?{q}")[0] for q in SEARCHES}
+    proc = run_imrkb("build", "--root", str(root), "--shards", "--out", str(root / "sharded"))
+    assert proc.returncode == 0, proc.stderr
+    server = make_server(root / "sharded", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        for q in SEARCHES:
+            assert search(browser, f"{url}search/?{q}")[0] == single[q], q
+        page = browser.new_page()
+        page.goto(f"{url}search/?q=Norco")
+        page.locator("#imrkb-results a").first.click()
+        page.wait_for_url(re.compile(r".*/shards/\d{4}/decisions/\d{4}/[A-Z0-9-]+/$"))
+        expect(page.locator("#item-1")).to_be_visible()
+        page.close()
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -19,16 +19,50 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="public URL of the site, for the feed and sitemap (default: mkdocs.yml's site_url)",
     )
     p.add_argument("--no-search-index", action="store_true", help="skip the Pagefind index")
+    shard = p.add_mutually_exclusive_group()
+    shard.add_argument("--shard", metavar="YEAR", help="build one year as its own site into SHARDS_DIR/YEAR")
+    shard.add_argument("--assemble", action="store_true", help="join the built shards into the site at --out")
+    shard.add_argument(
+        "--shards", action="store_true", help="build every year as a shard (in parallel), then assemble"
+    )
+    p.add_argument(
+        "--shards-dir", type=Path, default=None, help="where shards are built (default: ROOT/shards)"
+    )
+    p.add_argument(
+        "--jobs", type=int, default=2, help="shards built at the same time with --shards (default: 2)"
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..site.build import build_site
 
+    if args.shard or args.assemble or args.shards:
+        return run_sharded(args)
     report = build_site(args.root, args.out, site_url=args.site_url, search_index=not args.no_search_index)
     print(
         f"imrkb build: {report.decisions} decisions, {report.items} items, {report.pages} generated pages "
         f"-> {report.out} in {report.seconds:.1f} s",
         file=sys.stderr,
     )
+    return 0
+
+
+def run_sharded(args: argparse.Namespace) -> int:
+    """``--shard YEAR``, ``--assemble`` and ``--shards`` (see :mod:`imrkb.site.shards`)."""
+    from ..site import shards
+
+    shards_dir = args.shards_dir or shards.default_shards_dir(args.root)
+    if args.shard:
+        s = shards.build_shard(args.root, args.shard, shards_dir, site_url=args.site_url)
+        print(
+            f"imrkb build: shard {args.shard}: {s['decisions']} decisions in {s['seconds']} s",
+            file=sys.stderr,
+        )
+        return 0
+    report = None
+    if args.shards:
+        report = shards.build_shards(args.root, shards_dir, jobs=args.jobs, site_url=args.site_url)
+    out = shards.assemble(args.root, shards_dir, args.out, site_url=args.site_url, report=report)
+    print(f"imrkb build: assembled {out}", file=sys.stderr)
     return 0

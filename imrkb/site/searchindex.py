@@ -143,8 +143,12 @@ def index_site(
 ) -> list[dict[str, object]]:
     """Build ``site/pagefind/`` as chunked Pagefind indexes plus ``chunks.json``; return the manifest.
 
+    The environment variables ``IMRKB_PAGEFIND_JOBS`` and ``IMRKB_PAGEFIND_CHUNK`` override ``jobs``
+    and ``chunk_size``.
     The new index is written beside the old one and moved into place when complete."""
     site = site.resolve()
+    jobs = int(os.environ.get("IMRKB_PAGEFIND_JOBS") or jobs)  # set by parallel shard builds
+    chunk_size = int(os.environ.get("IMRKB_PAGEFIND_CHUNK") or chunk_size)
     chunks = plan_chunks(decision_pages(site), chunk_size)
     final = site / "pagefind"
     work = site / ".pagefind-new"

@@ -1,0 +1,490 @@
+"""Sharded builds: one independent site per decision year, joined by a small top-level site.
+
+A corpus too big for one build (MkDocs holds every page in memory) is built as shards, one per year
+folder of ``decisions/``. Each shard is a complete site of that year's decisions (its own MkDocs build
+and chunked Pagefind index, so its memory depends on the year's size, not the corpus's), built by
+``imrkb build --shard YEAR`` on any machine into ``SHARDS/YEAR/`` with a ``summary.json`` of its counts.
+``imrkb build --assemble`` then makes the published folder: a top-level MkDocs site (home, guideline,
+browse and statistics pages computed from the shards' summaries, never from the records), every shard
+under ``shards/YEAR/``, the bulk downloads concatenated, and ``pagefind/chunks.json`` listing every
+shard's index chunks so the search page merges them in the browser. ``imrkb build --shards`` does both,
+building shards in parallel processes.
+
+Memory of the assemble step grows with the number of shards and guideline pages, not with decisions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from ..catalog import load_catalog
+from ..errors import ImrkbError, UsageError
+from ..records import atomic_write_text
+from .build import PROJECT_DIR, _say, run_mkdocs, write_page
+from .charts import Bar, bar_chart
+from .corpus import load
+from .feeds import atom_feed
+from .guides import unit_info
+from .html import attr, esc, pct, rel
+from .pages import _unit_counts
+from .publish import publishing
+from .render import decision_table
+from .rows import DecisionRow, newest_first_key
+from .searchindex import MANIFEST
+
+SUMMARY = "summary.json"
+NEWEST = 50
+#: Entries of the corpus root a shard's view does not link (the shard has its own decisions/ and work).
+PRIVATE = {"decisions", "build", "site", "site.builds", "shards", "shards.builds", ".shards"}
+
+
+def default_shards_dir(root: Path) -> Path:
+    return root / "shards"
+
+
+def shard_years(root: Path) -> list[str]:
+    """The year folders of ``root/decisions`` that hold records, oldest first."""
+    base = root / "decisions"
+    if not base.is_dir():
+        raise ImrkbError(f"{base}: no decisions folder (is --root the corpus root?)")
+    return sorted(p.name for p in base.iterdir() if p.is_dir() and any(p.glob("*.yaml")))
+
+
+def _view(root: Path, year: str) -> Path:
+    """A corpus root holding only ``year``: ``root/.shards/YEAR/`` with links to the year's folder and
+    to the rest of the root (the takedown ledger and the like)."""
+    src = root / "decisions" / year
+    if not src.is_dir():
+        raise UsageError(f"{src}: no such year folder (shards are the year folders of decisions/)")
+    view = root / ".shards" / year
+    shutil.rmtree(view, ignore_errors=True)
+    (view / "decisions").mkdir(parents=True)
+    (view / "decisions" / year).symlink_to(src.resolve(), target_is_directory=True)
+    for entry in root.iterdir():
+        if entry.name not in PRIVATE:
+            (view / entry.name).symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
+    return view
+
+
+# ----------------------------------------------------------------------------- one shard
+
+
+def summarize(view: Path, year: str) -> dict[str, Any]:
+    """The counts the top-level pages need, from one shard's records (URLs relative to the shard)."""
+    catalog = load_catalog()
+    corpus = load(view, catalog)
+    items = corpus.items
+    by_year: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_cat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r in items:
+        for table, key in ((by_year, r.date[:4] if r.date else "undated"), (by_cat, r.category)):
+            table[key][0] += 1
+            table[key][1] += r.outcome == "overturned"
+    units = []
+    fam: dict[str, dict[tuple[str, int], str]] = defaultdict(dict)
+    for key, aggs in corpus.units.items():
+        n, over = _unit_counts(corpus, key)
+        info = unit_info(key, catalog)
+        units.append(
+            {
+                "family": key.guideline,
+                "url": key.url,
+                "title": info.title,
+                "order": info.order,
+                "items": n,
+                "overturned": over,
+            }
+        )
+        for agg in aggs.values():
+            for r, _ in agg.rows:
+                fam[key.guideline][(r.decision_id, r.index)] = r.outcome
+    newest = sorted(corpus.decisions, key=newest_first_key)[:NEWEST]
+    return {
+        "year": year,
+        "decisions": len(corpus.decisions),
+        "items": len(items),
+        "overturned": sum(1 for r in items if r.outcome == "overturned"),
+        "synthetic": sum(1 for d in corpus.decisions if d.synthetic),
+        "first": min((d.date for d in corpus.decisions if d.date), default=""),
+        "last": max((d.date for d in corpus.decisions if d.date), default=""),
+        "by_year": dict(by_year),
+        "by_category": dict(by_cat),
+        "families": {g: [len(s), sum(1 for o in s.values() if o == "overturned")] for g, s in fam.items()},
+        "units": units,
+        "unresolved": len(corpus.unresolved),
+        "newest": [dataclasses.asdict(d) for d in newest],
+    }
+
+
+def build_shard(
+    root: Path, year: str, shards_dir: Path, *, site_url: str | None = None, say: Callable[[str], None] = _say
+) -> dict[str, Any]:
+    """Build the shard of ``year`` into ``shards_dir/YEAR`` (published atomically) with its summary."""
+    from .build import build_site
+
+    root = root.resolve()
+    view = _view(root, year)
+    try:
+        t0 = time.monotonic()
+        url = f"{site_url.rstrip('/')}/shards/{year}/" if site_url else None
+        out = shards_dir.resolve() / year
+        build_site(view, out, site_url=url, say=lambda m: say(f"shard {year}: {m}"))
+        summary = summarize(view, year)
+        summary["seconds"] = round(time.monotonic() - t0, 1)
+        atomic_write_text(out.resolve() / SUMMARY, json.dumps(summary) + "\n")
+        return summary
+    finally:
+        shutil.rmtree(view, ignore_errors=True)
+
+
+def build_shards(
+    root: Path,
+    shards_dir: Path,
+    *,
+    years: Iterable[str] | None = None,
+    jobs: int = 2,
+    site_url: str | None = None,
+    say: Callable[[str], None] = _say,
+) -> list[dict[str, Any]]:
+    """Build every shard, ``jobs`` at a time, each in its own ``imrkb build --shard`` process (its wall
+    time and peak memory, with Pagefind's, are recorded)."""
+    todo = list(years) if years is not None else shard_years(root)
+    env = {**os.environ, "IMRKB_PAGEFIND_JOBS": "1"}  # parallelism comes from the shards
+
+    def one(year: str) -> dict[str, Any]:
+        cmd = [
+            sys.executable,
+            "-m",
+            "imrkb",
+            "build",
+            "--shard",
+            year,
+            "--root",
+            str(root),
+            "--shards-dir",
+            str(shards_dir),
+        ] + (["--site-url", site_url] if site_url else [])
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+        assert proc.stderr is not None
+        err = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise ImrkbError(f"shard {year} failed (exit {proc.returncode}): {err.strip().splitlines()[-1:]}")
+        peak = usage.ru_maxrss / 1024
+        say(f"shard {year} built in {time.monotonic() - t0:.1f} s, peak {peak:.0f} MB")
+        return {"year": year, "seconds": round(time.monotonic() - t0, 1), "peak_mb": round(peak)}
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(one, todo))
+
+
+# ----------------------------------------------------------------------------- the top-level site
+
+
+def _table(head: list[str], rows: Iterable[list[str]], attrs: str = "") -> str:
+    th = "".join(f'<th scope="col">{h}</th>' for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    table = f"<table{attrs}><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="imrkb-table">{table}</div>'
+
+
+def _counts(n: int, over: int) -> list[str]:
+    return [str(n), str(n - over), str(over), pct(over, n)]
+
+
+def _shard_url(year: str, url: str = "") -> str:
+    return f"shards/{year}/{url}"
+
+
+def top_pages(summaries: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """The generated pages of the top-level site: guideline, browse and statistics indexes."""
+    catalog = load_catalog()
+    out = []
+    # Guidelines: every unit (chapter, topic) with its counts over all shards and a link into each shard.
+    units: dict[str, dict[str, Any]] = {}
+    for s in summaries:
+        for u in s["units"]:
+            t = units.setdefault(u["url"], {**u, "items": 0, "overturned": 0, "in": []})
+            t["items"] += u["items"]
+            t["overturned"] += u["overturned"]
+            t["in"].append((s["year"], u["items"]))
+    url = "guidelines/"
+    parts = [
+        "<h1>Guidelines</h1>",
+        "<p>Every guideline chapter and topic cited in the corpus, with items upheld and overturned over all "
+        "years. The decisions citing each are listed on the year's pages (one link per year).</p>",
+    ]
+    for g in catalog:
+        rows = sorted(
+            (u for u in units.values() if u["family"] == g.id), key=lambda u: (u["order"], u["url"])
+        )
+        n = sum(s["families"].get(g.id, [0, 0])[0] for s in summaries)
+        over = sum(s["families"].get(g.id, [0, 0])[1] for s in summaries)
+        if not rows:
+            continue
+        parts.append(
+            f'<h2 id="{attr(g.id)}" data-family="{esc(g.id)}" data-items="{n}" data-overturned="{over}">'
+            f"{esc(g.name)}</h2><p>{n} items · {pct(over, n)} overturned</p>"
+        )
+        parts.append(
+            _table(
+                ["Chapter or topic", "Items", "Upheld", "Overturned", "Overturn rate", "By year"],
+                (
+                    [
+                        esc(u["title"] or g.name),
+                        *_counts(u["items"], u["overturned"]),
+                        " · ".join(
+                            f'<a href="{attr(rel(url, _shard_url(y, u["url"])))}">{esc(y)}</a> ({k})'
+                            for y, k in u["in"]
+                        ),
+                    ]
+                    for u in rows
+                ),
+                ' data-stats=""',
+            )
+        )
+    unresolved = sum(s["unresolved"] for s in summaries)
+    links = " · ".join(
+        f'<a href="{attr(rel(url, _shard_url(s["year"], "guidelines/unresolved/")))}">{esc(s["year"])}</a>'
+        for s in summaries
+        if s["unresolved"]
+    )
+    parts.append(
+        f'<p><span data-unresolved="{unresolved}">{unresolved}</span> citations the catalog cannot '
+        f"place{': ' + links if links else ''}.</p>"
+    )
+    out.append((url, "Guidelines", "".join(parts)))
+    url = "guidelines/unresolved/"
+    rows = [
+        [f'<a href="{attr(rel(url, _shard_url(s["year"], url)))}">{esc(s["year"])}</a>', str(s["unresolved"])]
+        for s in summaries
+    ]
+    intro = (
+        "<h1>Unresolved citations</h1><p>Citations the guideline catalog cannot place, listed year by "
+        f'year: <span data-unresolved="{unresolved}">{unresolved}</span> in all.</p>'
+    )
+    out.append((url, "Unresolved citations", intro + _table(["Year", "Citations"], rows)))
+
+    # Browse: one row per shard (year).
+    url = "browse/"
+    rows = [
+        [
+            f'<a href="{attr(rel(url, _shard_url(s["year"], "browse/")))}">{esc(s["year"])}</a>',
+            str(s["decisions"]),
+            *_counts(s["items"], s["overturned"]),
+        ]
+        for s in sorted(summaries, key=lambda s: s["year"], reverse=True)
+    ]
+    out.append(
+        (
+            url,
+            "Browse",
+            "<h1>Browse</h1><p>Decisions are browsed year by year: each year has its "
+            "lists by outcome, reviewer specialty, treatment category and guideline.</p>"
+            + _table(["Year", "Decisions", "Items", "Upheld", "Overturned", "Overturn rate"], rows),
+        )
+    )
+
+    # Statistics over all shards.
+    url = "statistics/"
+    by_year: Counter[str] = Counter()
+    by_year_over: Counter[str] = Counter()
+    by_cat: Counter[str] = Counter()
+    by_cat_over: Counter[str] = Counter()
+    fam: Counter[str] = Counter()
+    fam_over: Counter[str] = Counter()
+    for s in summaries:
+        for k, (n, o) in s["by_year"].items():
+            by_year[k] += n
+            by_year_over[k] += o
+        for k, (n, o) in s["by_category"].items():
+            by_cat[k] += n
+            by_cat_over[k] += o
+        for k, (n, o) in s["families"].items():
+            fam[k] += n
+            fam_over[k] += o
+    names = {g.id: g.name for g in catalog}
+
+    def bars(c: Counter[str], o: Counter[str], label: Callable[[str], str] = str) -> list[Bar]:
+        return [Bar(label(k), c[k] - o[k], o[k]) for k in c]
+
+    top = sorted(units.values(), key=lambda u: (-u["items"], u["url"]))[:20]
+    parts = [
+        "<h1>Statistics</h1>",
+        "<p>Disputed items and how often the denial was overturned, over every year of the corpus.</p>",
+        "<h2>By year</h2>",
+        bar_chart("Items by year", sorted(bars(by_year, by_year_over), key=lambda b: b.label)),
+        "<h2>By treatment category (inferred)</h2>",
+        bar_chart("Items by treatment category", sorted(bars(by_cat, by_cat_over), key=lambda b: -b.total)),
+        "<h2>By guideline</h2>",
+        bar_chart(
+            "Items by guideline",
+            sorted(bars(fam, fam_over, lambda k: names.get(k, k)), key=lambda b: -b.total),
+        ),
+        "<h2>Most-cited guideline chapters and topics</h2>",
+        _table(
+            ["Chapter or topic", "Items", "Upheld", "Overturned", "Overturn rate"],
+            (
+                [
+                    esc(
+                        f"{names.get(u['family'], u['family'])} › {u['title']}"
+                        if u["title"]
+                        else names.get(u["family"], "")
+                    ),
+                    *_counts(u["items"], u["overturned"]),
+                ]
+                for u in top
+            ),
+        ),
+    ]
+    out.append((url, "Statistics", "".join(parts)))
+    return out
+
+
+def _newest(summaries: list[dict[str, Any]], n: int) -> list[DecisionRow]:
+    rows = []
+    for s in summaries:
+        for d in s["newest"]:
+            d = {**d, "url": _shard_url(s["year"], d["url"]), "specialties": tuple(d["specialties"])}
+            rows.append(DecisionRow(**d))
+    return sorted(rows, key=newest_first_key)[:n]
+
+
+def home_fragments(summaries: list[dict[str, Any]]) -> dict[str, str]:
+    n_dec = sum(s["decisions"] for s in summaries)
+    n = sum(s["items"] for s in summaries)
+    over = sum(s["overturned"] for s in summaries)
+    syn = sum(s["synthetic"] for s in summaries)
+    firsts = [s["first"] for s in summaries if s["first"]]
+    lasts = [s["last"] for s in summaries if s["last"]]
+    span = f"{min(firsts)} to {max(lasts)}" if firsts else "no dated decisions"
+    stats = (
+        f'<p class="imrkb-home-counts" data-decisions="{n_dec}" data-items="{n}" data-overturned="{over}">'
+        f"<strong>{n_dec}</strong> decisions · <strong>{n}</strong> items · {n - over} upheld · "
+        f"{over} overturned ({pct(over, n)}) · decided {esc(span)}"
+        + (f" · {syn} synthetic" if syn else "")
+        + "</p>"
+    )
+    return {"home-stats": stats, "home-newest": decision_table(_newest(summaries, 10), "")}
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    """Hard-link (or copy, across file systems) every file of ``src`` into ``dst``."""
+
+    def link(s: str, d: str) -> None:
+        try:
+            os.link(s, d)
+        except OSError:
+            shutil.copy2(s, d)
+
+    shutil.copytree(src, dst, copy_function=link, symlinks=False)
+
+
+def _concat(parts: list[Path], dest: Path, *, header: bool) -> None:
+    with dest.open("wb") as out:
+        for k, p in enumerate(parts):
+            if not p.is_file():
+                continue
+            with p.open("rb") as f:
+                if header and k:
+                    f.readline()
+                shutil.copyfileobj(f, out)
+
+
+def assemble(
+    root: Path,
+    shards_dir: Path,
+    out: Path | None = None,
+    *,
+    site_url: str | None = None,
+    report: list[dict[str, Any]] | None = None,
+    say: Callable[[str], None] = _say,
+) -> Path:
+    """Join the built shards under ``shards_dir`` into the published site ``out`` (default ROOT/site)."""
+    root = root.resolve()
+    out = out or root / "site"
+    out = out.parent.resolve() / out.name
+    shards = (
+        sorted(p for p in shards_dir.iterdir() if p.is_dir() and not p.name.endswith(".builds"))
+        if shards_dir.is_dir()
+        else []
+    )
+    summaries = []
+    for p in shards:
+        f = p / SUMMARY
+        if not f.is_file():
+            raise ImrkbError(
+                f"{p}: shard not complete (no {SUMMARY}); build it with imrkb build --shard {p.name}"
+            )
+        summaries.append(json.loads(f.read_text(encoding="utf-8")))
+    if not summaries:
+        raise ImrkbError(f"{shards_dir}: no shards to assemble (imrkb build --shard YEAR makes them)")
+    work = root / "build" / "top"
+    staging = work / "docs"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(PROJECT_DIR / "docs", staging)
+    for url, title, html in top_pages(summaries):
+        write_page(staging, url, title, html)
+    (staging / ".fragments").mkdir()
+    for name, html in home_fragments(summaries).items():
+        (staging / ".fragments" / f"{name}.html").write_text(html, encoding="utf-8")
+    info: dict[str, object] = {
+        "shards": [s["year"] for s in summaries],
+        "decisions": sum(s["decisions"] for s in summaries),
+    }
+    with publishing(out, info) as folder:
+        say(f"assembling {len(summaries)} shards: top-level mkdocs build")
+        feed_url = run_mkdocs(staging, folder, site_url)
+        (folder / "shards").mkdir()
+        chunks = []
+        for p in shards:
+            _link_tree(p.resolve(), folder / "shards" / p.name)
+            manifest = folder / "shards" / p.name / "pagefind" / MANIFEST
+            if manifest.is_file():
+                for c in json.loads(manifest.read_text(encoding="utf-8"))["chunks"]:
+                    chunks.append(
+                        {**c, "path": f"../shards/{p.name}/pagefind/{c['path']}", "site": f"shards/{p.name}/"}
+                    )
+        chunks.sort(key=lambda c: c["newest"], reverse=True)
+        (folder / "pagefind").mkdir(exist_ok=True)
+        (folder / "pagefind" / MANIFEST).write_text(
+            json.dumps({"version": 1, "chunks": chunks}), encoding="utf-8"
+        )
+        (folder / "data").mkdir(exist_ok=True)
+        _concat(
+            [folder / "shards" / p.name / "data" / "decisions.jsonl" for p in shards],
+            folder / "data" / "decisions.jsonl",
+            header=False,
+        )
+        _concat(
+            [folder / "shards" / p.name / "data" / "decisions.csv" for p in shards],
+            folder / "data" / "decisions.csv",
+            header=True,
+        )
+        (folder / "feed.xml").write_text(
+            atom_feed(_newest(summaries, NEWEST), feed_url, title="imrkb: newest IMR decisions"),
+            encoding="utf-8",
+        )
+        (folder / "shards.json").write_text(
+            json.dumps({"shards": report or [{"year": s["year"]} for s in summaries]}, indent=1),
+            encoding="utf-8",
+        )
+    return out
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
