@@ -326,3 +326,25 @@ def test_records_the_site_may_not_publish_are_not_searchable(tmp_path: Path) -> 
     write(tmp_path, Decision(**{**vars(named), "pii_override": PiiOverride(reason, "the search tests")}))
     assert imrkb("index", "--root", str(tmp_path)).returncode == 0
     assert found(tmp_path, "zolpidem") == [("SYN16-0000011", 1), ("SYN16-0000012", 1)]
+
+
+def test_block_reading_of_postings_equals_whoosh_walking_them(root: Path) -> None:
+    """The fast posting reader (imrkb.search.postings) against Whoosh's own walk, with deleted documents
+    and several segments in the index."""
+    from whoosh import query as wq
+
+    from imrkb.search.postings import term_docs
+
+    write(root, decision("SYN17-0000008", "2017-08-08", [issue("MRI of the knee", "upheld", "Knee MRI not needed.")]))
+    (root / "decisions" / "2016" / "SYN16-0000002.yaml").unlink()
+    update_index(root, progress=False)
+    with PrecedentIndex(root) as ix:
+        r = ix.searcher.reader()
+        assert r.has_deletions() and len(r.leaf_readers()) >= 2
+        checked = 0
+        for field in ("item", "rationale", "summary", "outcome", "year", "guideline", "page", "topic", "decision"):
+            for term in r.field_terms(field):
+                assert term_docs(r, field, term) == frozenset(ix.searcher.docs_for_query(wq.Term(field, term)))
+                checked += 1
+        assert checked > 50
+        assert term_docs(r, "item", "no-such-term") == frozenset()

@@ -27,7 +27,9 @@ GROUPS: tuple[tuple[str, ...], ...] = (("item", "original_request"), ("citations
 #: Candidates kept once a group has found enough.
 POOL = 300
 #: Candidates given the full BM25 score (term frequency and length of every field).
-FINAL = 60
+FINAL = 30
+#: Fields whose term frequency counts (read from the postings, the costly part); elsewhere tf = 1.
+TF_FIELDS = ("item", "original_request", "citations", "rationale")
 K1, B = 1.2, 0.75
 
 DocSet = AbstractSet[int]
@@ -86,7 +88,7 @@ def rank(
             hit = [d for d in pool if d in s]
             if not hit:
                 continue
-            tf = weights(field, token, hit)
+            tf = weights(field, token, hit) if field in TF_FIELDS else {}
             avg = avg_length(field)
             for d in hit:
                 f = tf.get(d, 1.0)

@@ -20,6 +20,7 @@ from whoosh.highlight import highlight
 from ..catalog import Catalog, load_catalog
 from ..errors import UsageError
 from . import store
+from .postings import term_docs
 from .query import ParsedQuery, Vocabulary, parse
 from .ranking import rank, tokens_of
 from .schema import ANALYZER, TEXT_FIELDS
@@ -179,13 +180,40 @@ class PrecedentIndex:
         key = (fieldname, term)
         found = self._docsets.get(key)
         if found is None:
-            found = frozenset(self.searcher.docs_for_query(wq.Term(fieldname, term)))
+            found = term_docs(self.searcher.reader(), fieldname, term)
             if fieldname in TEXT_FIELDS:
                 if len(self._text_keys) >= TEXT_CACHE:
                     self._docsets.pop(self._text_keys.pop(0), None)
                 self._text_keys.append(key)
             self._docsets[key] = found
         return found
+
+    def _term_sets(self, q: wq.Query) -> list[frozenset[int]] | None:
+        """The document sets of a term or an Or of terms (``None`` for anything else)."""
+        if isinstance(q, wq.Term):
+            return [self.docset(q.fieldname, q.text)]
+        if isinstance(q, wq.Or) and all(isinstance(sq, wq.Term) for sq in q.subqueries):
+            return [self.docset(sq.fieldname, sq.text) for sq in q.subqueries]
+        return None
+
+    def _estimate(self, q: wq.Query) -> int:
+        """An upper bound of how many documents ``q`` matches, from cached set sizes (cheap)."""
+        sets = self._term_sets(q)
+        if sets is not None:
+            return sum(map(len, sets))
+        if isinstance(q, wq.And):
+            return min((self._estimate(sq) for sq in q.subqueries), default=0)
+        if isinstance(q, wq.AndNot):
+            return self._estimate(q.a)
+        if isinstance(q, wq.Or):
+            return sum(self._estimate(sq) for sq in q.subqueries)
+        return self.searcher.doc_count_all()  # ranges, phrases, everything: evaluate last
+
+    def forget_text_terms(self) -> None:
+        """Drop the cached text-term sets (the benchmark measures queries without their help)."""
+        for key in self._text_keys:
+            self._docsets.pop(key, None)
+        self._text_keys.clear()
 
     def all_docs(self) -> frozenset[int]:
         """Every live document number."""
@@ -203,12 +231,18 @@ class PrecedentIndex:
         if isinstance(q, wq.AndNot):
             return self.docs_of(q.a) - self.docs_of(q.b)
         if isinstance(q, wq.And):
-            sets = sorted((self.docs_of(sq) for sq in q.subqueries), key=len)
-            out = set(sets[0]) if sets else set()
-            for other in sets[1:]:
+            # the most selective part first; then a word's fields are probed for each remaining document
+            # when that is cheaper than building the word's (large) union
+            parts = sorted(q.subqueries, key=self._estimate)
+            out = set(self.docs_of(parts[0])) if parts else set()
+            for part in parts[1:]:
                 if not out:
                     break
-                out &= other
+                sets = self._term_sets(part)
+                if sets is not None and len(out) * len(sets) < sum(map(len, sets)):
+                    out = {d for d in out if any(d in s for s in sets)}
+                else:
+                    out &= self.docs_of(part)
             return out
         if isinstance(q, wq.Or):
             acc: set[int] = set()
