@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import os
 import shutil
 import subprocess
@@ -26,8 +27,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
 
 from .. import pii
 from ..catalog import load_catalog
@@ -40,6 +39,7 @@ from .feeds import atom_feed
 from .publish import publishing
 from .rows import newest_first_key
 from .searchindex import index_site
+from .spool import Spool
 
 #: The project's source tree: mkdocs.yml, docs/, the theme overrides.
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -77,7 +77,19 @@ def write_page(staging: Path, url: str, title: str, html: str, *, removed: bool 
         meta["imrkb_removed"] = True
     path = staging / page_path(url)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False) + "---\n" + html + "\n", encoding="utf-8")
+    path.write_text(front_matter(meta) + html + "\n", encoding="utf-8")
+
+
+def front_matter(meta: dict[str, object]) -> str:
+    """YAML front matter written directly (values as JSON, which YAML reads): yaml.safe_dump took 1 ms a
+    page, 8% of the render time at 10,000 decisions."""
+    lines = ["---"]
+    for key, value in meta.items():
+        if isinstance(value, list):
+            lines += [f"{key}:", *(f"- {json.dumps(v)}" for v in value)]
+        else:
+            lines.append(f"{key}: {json.dumps(value)}")
+    return "\n".join(lines) + "\n---\n"
 
 
 def _merge_tree(src: Path, dst: Path) -> None:
@@ -175,9 +187,11 @@ def _build(
     corpus = Corpus(catalog)
     # Pass 1: the light rows, so that guideline pages can be laid out before decision pages link to them.
     blocked: list[str] = []
+    spool = Spool(work / "records.spool")  # pass 2 reads the parsed records back, not the YAML
     for k, (path, d) in enumerate(iter_records(root), start=1):
         blocked += pii.blocking(d, path.relative_to(root).as_posix())  # the personal-data gate
         corpus.add(path, d)
+        spool.add(path, d)
         if k % 5000 == 0:
             say(f"read {k} records")
     if blocked:
@@ -190,7 +204,7 @@ def _build(
         (extra / "data" / "decisions.csv").open("w", encoding="utf-8", newline="") as fc,
     ):
         jsonl, csv_out = Exporter("jsonl", fj), Exporter("csv", fc)
-        for k, (path, d) in enumerate(iter_records(root), start=1):
+        for k, (path, d) in enumerate(spool.read(), start=1):
             url, cats, filters = corpus.describe(d)
             targets = functools.partial(corpus.targets, d.id)
             write_page(staging, url, d.id, render.decision_page(d, url, cats, targets, filters))
@@ -203,6 +217,7 @@ def _build(
             n_pages += 1
             if k % 5000 == 0:
                 say(f"rendered {k} decisions")
+    spool.path.unlink(missing_ok=True)
     say(f"rendered {len(corpus.decisions)} decision pages")
 
     generated: Iterable[pages.Page] = [
