@@ -11,8 +11,9 @@ Pure functions over text and records:
   data), with the field path;
 * :func:`scan_letter` -- findings in a letter's extracted text that no record field holds (a header line
   such as ``Employee: ...`` that the parser drops still marks the letter as unredacted);
-* :func:`unresolved` / :func:`blocking` -- what keeps a record off the site unless it carries an explicit,
-  reasoned ``pii_override``.
+* :func:`unresolved` / :func:`problems` / :func:`blocking` -- what keeps a record off the site: every
+  finding, except those listed in the record's ``pii`` when it carries an explicit, reasoned
+  ``pii_override``.
 
 A finding never holds the value it found: only its kind, field, offset and the match masked
 (``Mr. J*** S****``: the context word kept, the first letter of each word of the value, every other
@@ -42,7 +43,9 @@ __all__ = [
     "blocking",
     "load_kinds",
     "mask",
+    "message",
     "override_problem",
+    "problems",
     "refusal",
     "scan",
     "scan_letter",
@@ -356,28 +359,49 @@ def _stored(record: Decision | Mapping[str, Any]) -> tuple[PiiFinding, ...]:
     return tuple(out)
 
 
+def _same(f: PiiFinding) -> tuple[str, str, str]:
+    """What identifies a finding across edits and re-ingests (offsets move when text before it changes)."""
+    return f.kind, f.field, f.masked
+
+
+def _override_of(record: Decision | Mapping[str, Any]) -> PiiOverride | Mapping[str, Any] | None:
+    return record.pii_override if isinstance(record, Decision) else record.get("pii_override")
+
+
 def unresolved(
     record: Decision | Mapping[str, Any], kinds: Iterable[Kind] | None = None
 ) -> list[tuple[PathT, PiiFinding]]:
-    """Findings that keep ``record`` off the site: none with a valid override, else the fields scanned
-    now (the record may have been edited since ingest) plus the stored ``letter`` findings."""
-    override = record.pii_override if isinstance(record, Decision) else record.get("pii_override")
-    if override_problem(override) is None:
-        return []
-    found = scan_paths(record, kinds)
-    for k, f in enumerate(_stored(record)):
-        if f.field == LETTER_FIELD:
-            found.append((("pii", k), f))
+    """Findings that keep ``record`` off the site, each with its path in the record.
+
+    The fields are scanned now (the record may have been edited since ingest), plus the stored ``letter``
+    findings. A valid ``pii_override`` resolves the findings listed in the record's ``pii`` (same kind,
+    field and masked text) and nothing else: personal data added later blocks the record again.
+    """
+    stored = _stored(record)
+    covered = {_same(f) for f in stored} if override_problem(_override_of(record)) is None else set()
+    found = [(p, f) for p, f in scan_paths(record, kinds) if _same(f) not in covered]
+    found += [
+        (("pii", k), f) for k, f in enumerate(stored) if f.field == LETTER_FIELD and _same(f) not in covered
+    ]
     return found
 
 
-def message(f: PiiFinding) -> str:
-    """How a finding reads in a problem line (after ``path:line: field: ``)."""
+def message(f: PiiFinding, overridden: bool = False) -> str:
+    """How a finding reads in a problem line (after ``path:line: field: ``); ``overridden``: the record
+    has a valid ``pii_override`` that does not list this finding."""
     where = "in the source letter at" if f.field == LETTER_FIELD else "at"
-    return (
-        f"personal data ({f.kind}) {where} offset {f.offset}: {f.masked!r}; remove it, or add "
-        "pii_override: {reason, by} if it may be published"
+    fix = (
+        "pii_override covers only the findings listed in pii: remove it, or list it there"
+        if overridden
+        else "remove it, or add pii_override: {reason, by} if it may be published"
     )
+    return f"personal data ({f.kind}) {where} offset {f.offset}: {f.masked!r}; {fix}"
+
+
+def problems(record: Decision | Mapping[str, Any]) -> list[tuple[PathT, str, str]]:
+    """``(path, field, message)`` for each unresolved finding of ``record``."""
+    overridden = override_problem(_override_of(record)) is None
+    return [(path, f.field, message(f, overridden)) for path, f in unresolved(record)]
 
 
 def blocking(record: Decision | Mapping[str, Any], where: str | None = None) -> list[str]:
@@ -386,7 +410,7 @@ def blocking(record: Decision | Mapping[str, Any], where: str | None = None) -> 
     Each reads ``[where: ]field: personal data (kind) ...``; ``where`` is the record's file.
     """
     prefix = f"{where}: " if where else ""
-    return [f"{prefix}{f.field}: {message(f)}" for _, f in unresolved(record)]
+    return [f"{prefix}{field}: {text}" for _, field, text in problems(record)]
 
 
 def refusal(messages: list[str], shown: int = 20) -> str:

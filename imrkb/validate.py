@@ -493,11 +493,8 @@ def check_pii(record: Any) -> list[Finding]:
     """
     if not isinstance(record, dict):
         return []
-    out = []
-    for path, f in pii.unresolved(record):
-        # a letter finding is addressed by its pii entry; its field says where it was found
-        out.append(Finding(path, pii.message(f)))
-    return out
+    # a letter finding is addressed by its pii entry; its message says it is in the source letter
+    return [Finding(path, message) for path, _, message in pii.problems(record)]
 
 
 # --------------------------------------------------------------------------------------------- trees

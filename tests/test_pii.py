@@ -267,7 +267,8 @@ def test_the_letter_adds_only_what_no_field_holds() -> None:
     ],
 )
 def test_blocking_until_a_reasoned_override(override: PiiOverride | None, blocked: bool) -> None:
-    d = record(summary="As Dr. Anita Rao wrote, exercise helps.", pii_override=override)
+    d = record(summary="As Dr. Anita Rao wrote, exercise helps.")
+    d = dataclasses.replace(d, pii=pii.scan(d), pii_override=override)  # as ingest stores it, then a person
     messages = pii.blocking(d, "decisions/2016/X.yaml")
     assert bool(messages) is blocked
     if blocked:
@@ -286,6 +287,19 @@ def test_scanning_a_record_at_once_equals_scanning_each_field() -> None:
         each = [f for path, text in pii.texts(d) for f in pii.scan_text(text, pii.field_name(path))]
         assert list(pii.scan(d)) == each
     assert sum(len(pii.scan(d)) for d in records) >= 80
+
+
+def test_an_override_covers_the_listed_findings_only() -> None:
+    d = record(summary="As Dr. Anita Rao wrote, exercise helps.")
+    ok = dataclasses.replace(d, pii=pii.scan(d), pii_override=PiiOverride("Dr. Rao is a cited author", "qa"))
+    assert pii.blocking(ok) == []
+    edited = dataclasses.replace(ok, summary=ok.summary + " Mr. Ortiz agreed.")
+    assert pii.blocking(edited) == [
+        "summary: personal data (name) at offset 40: 'Mr. O****'; pii_override covers only the findings listed "
+        "in pii: remove it, or list it there"
+    ]
+    unlisted = dataclasses.replace(ok, pii=())  # an override with no findings listed resolves nothing
+    assert len(pii.blocking(unlisted)) == 1
 
 
 def test_a_record_edited_after_ingest_is_scanned_again() -> None:
