@@ -171,6 +171,8 @@ MASK_TABLE = [
     ("mail jsmith@example.com now", "j*****@e******.c**"),
     ("at 1234 Elm Street", "**** E** S*****"),
     ("Employer: Acme Widgets, Inc.", "Employer: A*** W******, I**."),
+    ("Employer: Pacific Coast Builders. The 48 year old worker fell.", "Employer: P****** C**** B*******"),
+    ("Insurer: Zenith Insurance Co. Treatment was denied.", "Insurer: Z***** I******** C*."),
 ]
 
 

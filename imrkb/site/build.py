@@ -195,6 +195,8 @@ def _build(
         if k % 5000 == 0:
             say(f"read {k} records")
     if blocked:
+        spool.close()
+        spool.path.unlink(missing_ok=True)
         raise ImrkbError(pii.refusal(blocked))
     corpus.finish()
     # Pass 2: decision pages, per-record files and the bulk downloads, one record at a time.
