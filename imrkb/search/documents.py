@@ -14,6 +14,7 @@ the site's guideline pages and statistics; results show the reviewer's citations
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -120,6 +121,13 @@ def category_terms(category: str, subcategory: str | None) -> list[str]:
     return terms
 
 
+def order_key(decision_date: str, uid: str) -> int:
+    """A number that orders items newest first and, on the same date, in a fixed arbitrary order that
+    does not depend on how the index was built (so equal scores always rank the same way)."""
+    day = int(decision_date.replace("-", "")) if decision_date else 0
+    return day * 10**9 + zlib.crc32(uid.encode("utf-8")) % 10**9
+
+
 def item_document(d: Decision, n: int, issue: Issue, path: str, catalog: Catalog | None) -> dict[str, Any]:
     """The index document of the ``n``-th (1-based) item of decision ``d`` stored at ``path``."""
     guideline: list[str] = []
@@ -146,6 +154,7 @@ def item_document(d: Decision, n: int, issue: Issue, path: str, catalog: Catalog
         "date": date,
         "year": date[:4],
         "month": date[:7],
+        "order": order_key(date, f"{d.id}#{n}"),
         "guideline": " ".join(dict.fromkeys(guideline)),
         "page": " ".join(dict.fromkeys(page)),
         "topic": " ".join(dict.fromkeys(topic)),

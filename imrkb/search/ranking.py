@@ -8,7 +8,7 @@ query over 100,000 items. The set of matching items is already known exactly (se
    that field); fields are taken in groups, item text first (``item``, ``original_request``), then
    ``citations`` and ``rationale``, then ``summary``;
 2. once a group has produced :data:`POOL` or more candidates, later groups only refine the best
-   :data:`POOL` of them (ties go to the newer item), so the work is bounded whatever the query;
+   :data:`POOL` of them (ties go to the newer item, then to a fixed order), so the work is bounded;
 3. the best :data:`FINAL` candidates get a full BM25 score (term frequency, field length), and the best
    ``limit`` are returned, newest first on ties.
 """
@@ -43,13 +43,15 @@ def rank(
     length: Callable[[int, str], int],
     avg_length: Callable[[str], float],
     weights: Callable[[str, str, list[int]], dict[int, float]],
+    order: Sequence[int],
     limit: int,
 ) -> list[tuple[int, float]]:
     """The best ``limit`` of ``docs`` as ``(docnum, score)``, best first.
 
     ``docset(field, token)`` gives the documents holding a token in a field, ``total`` the number of
     documents, ``length(docnum, field)`` and ``avg_length(field)`` the field lengths, and
-    ``weights(field, token, docnums)`` the token's frequency in those (sorted) documents.
+    ``weights(field, token, docnums)`` the token's frequency in those (sorted) documents, and
+    ``order[docnum]`` the tie-break (newer first, then a fixed order independent of how the index was built).
     """
     if not docs or limit <= 0:
         return []
@@ -66,7 +68,7 @@ def rank(
     scores: dict[int, float] = {}
     for group_pairs in pairs:
         if len(scores) >= POOL:
-            scores = {d: scores[d] for d in _best(scores, POOL)}
+            scores = {d: scores[d] for d in _best(scores, POOL, order)}
             for _, _, s, w in group_pairs:
                 for d in scores:
                     if d in s:
@@ -78,10 +80,12 @@ def rank(
     if (
         len(scores) < limit
     ):  # matched by a phrase or word the groups do not cover: keep the rest, newest first
-        rest = heapq.nlargest(limit - len(scores), (d for d in docs if d not in scores))
+        rest = heapq.nlargest(
+            limit - len(scores), (d for d in docs if d not in scores), key=order.__getitem__
+        )
         scores.update(dict.fromkeys(rest, 0.0))
 
-    pool = sorted(_best(scores, FINAL))
+    pool = sorted(_best(scores, FINAL, order))
     final = dict.fromkeys(pool, 0.0)
     for group_pairs in pairs:
         for field, token, s, w in group_pairs:
@@ -93,12 +97,12 @@ def rank(
             for d in hit:
                 f = tf.get(d, 1.0)
                 final[d] += w * f * (K1 + 1) / (f + K1 * (1 - B + B * length(d, field) / avg)) if avg else w
-    return [(d, final[d]) for d in _best(final, limit)]
+    return [(d, final[d]) for d in _best(final, limit, order)]
 
 
-def _best(scores: dict[int, float], n: int) -> list[int]:
-    """The ``n`` best documents by score, the higher (newer) document number first on ties."""
-    return heapq.nlargest(n, scores, key=lambda d: (scores[d], d))
+def _best(scores: dict[int, float], n: int, order: Sequence[int]) -> list[int]:
+    """The ``n`` best documents by score, then by ``order`` (newer first)."""
+    return heapq.nlargest(n, scores, key=lambda d: (scores[d], order[d]))
 
 
 def tokens_of(texts: Iterable[str], analyze: Callable[[str], Iterable[str]]) -> list[str]:

@@ -8,10 +8,11 @@ fields hold normalised terms (see :mod:`imrkb.search.documents` for how they are
 from __future__ import annotations
 
 from whoosh.analysis import StemmingAnalyzer
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 #: Bumped whenever the schema or the way documents are made changes: a mismatch forces a full rebuild.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 
 #: The analyzer of every free-text field (lower case, English stop words, Porter stems).
 ANALYZER = StemmingAnalyzer()
@@ -51,5 +52,6 @@ def build_schema() -> Schema:
         category=_keywords(),  # slugs of the inferred category, subcategory and both
         specialty=_keywords(),
         state=_keywords(),
+        order=COLUMN(NumericColumn("q")),  # newest first, then a stable tie-break (see documents.order_key)
         facts=STORED(),  # display data for results: citations, category labels, reviewer
     )

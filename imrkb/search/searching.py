@@ -148,7 +148,7 @@ class PrecedentIndex:
         self._fragmenter, self._formatter = hl.fragmenter, hl.formatter
         self._avgs: dict[str, float] = {}
         self._tables: dict[str, list[tuple[str, ...]]] = {}
-        self._dated_docs: frozenset[int] | None = None
+        self._order: list[int] | None = None
 
     def refresh(self) -> bool:
         """Reopen if a writer has published a new version since; ``True`` if it did."""
@@ -352,6 +352,7 @@ class PrecedentIndex:
                     self._length,
                     self._avg_length,
                     self._weights,
+                    self.order,
                     limit,
                 )
             else:
@@ -372,21 +373,17 @@ class PrecedentIndex:
             picked += docs & self.docset("month", month)
             if len(picked) >= limit:
                 break
+        order = self.order
         if len(picked) < limit:
-            dated = set(picked)
-            picked += heapq.nlargest(
-                limit - len(picked), (d for d in docs if d not in dated and d not in self._dated())
-            )
-        stored = self.searcher.stored_fields
-        return sorted(picked, key=lambda d: (stored(d).get("date", ""), d), reverse=True)[:limit]
+            picked += docs - set(picked)  # the rest are undated
+        return heapq.nlargest(limit, picked, key=order.__getitem__)
 
-    def _dated(self) -> frozenset[int]:
-        if self._dated_docs is None:
-            acc: set[int] = set()
-            for month in self.field_values("month"):
-                acc |= self.docset("month", month)
-            self._dated_docs = frozenset(acc)
-        return self._dated_docs
+    @property
+    def order(self) -> list[int]:
+        """Per document number, its ``order`` column: newer first, then a build-independent order."""
+        if self._order is None:
+            self._order = list(self.searcher.reader().column_reader("order"))
+        return self._order
 
     @property
     def total(self) -> int:
