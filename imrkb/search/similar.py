@@ -1,17 +1,18 @@
 """Decisions most like a given one: the "similar decisions" box of a decision page, ``imrkb similar ID``.
 
-The decision's items and rationales give their most distinctive terms (Whoosh's key terms, weighted by
-how rare they are in the index); items matching them are scored and summed per decision, so a decision
-that resembles several of this one's items ranks above one that resembles a single item.
+The decision's items and rationales give their most distinctive terms (Whoosh's key terms); every item
+holding one scores its weight times its rarity (set arithmetic over the cached term sets, as in
+:mod:`.ranking`), and the best items' scores are summed per decision, so a decision that resembles several
+of this one's items ranks above one that resembles a single item.
 """
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
-
-from whoosh import query as wq
 
 from ..errors import UsageError
 from .schema import TEXT_FIELDS
@@ -20,8 +21,8 @@ from .searching import PrecedentIndex
 #: Key terms taken from the items and from the rationales.
 ITEM_TERMS = 8
 RATIONALE_TERMS = 20
-#: Candidate items scored before grouping by decision.
-CANDIDATES = 400
+#: Best-scoring items grouped by decision.
+CANDIDATES = 200
 
 
 @dataclass(frozen=True)
@@ -47,33 +48,44 @@ def similar(index: PrecedentIndex, decision_id: str, limit: int = 5) -> list[Sim
     if limit < 1:
         raise UsageError("--limit must be at least 1")
     s = index.searcher
-    own = s.search(wq.Term("decision", decision_id), limit=None)
+    own = index.docset("decision", decision_id)
     if not own:
         raise UsageError(f"no decision {decision_id!r} in the index")
-    fields = [hit.fields() for hit in own]
+    fields = [s.stored_fields(d) for d in sorted(own)]
     items_text = " ".join(f.get("item", "") + " " + f.get("original_request", "") for f in fields)
     rationale_text = " ".join(f.get("rationale", "") for f in fields)
-    terms: list[wq.Query] = []
+    scores: dict[int, float] = defaultdict(float)
+    total = max(1, index.total)
     for fieldname, text, n in (
         ("item", items_text, ITEM_TERMS),
         ("rationale", rationale_text, RATIONALE_TERMS),
     ):
         for word, weight in s.key_terms_from_text(fieldname, text, numterms=n):
-            terms.append(wq.Term(fieldname, word, boost=TEXT_FIELDS[fieldname] * float(weight)))
-    if not terms:
-        return []
-    results = s.search(wq.Or(terms), limit=CANDIDATES, mask=wq.Term("decision", decision_id))
-    score: dict[str, float] = defaultdict(float)
+            docs = index.docset(fieldname, word)
+            if not docs:
+                continue
+            w = TEXT_FIELDS[fieldname] * float(weight) * math.log(1 + total / len(docs))
+            for d in docs:
+                scores[d] += w
+    for d in own:
+        scores.pop(d, None)
+    order = index.order
+    best = heapq.nlargest(CANDIDATES, scores, key=lambda d: (scores[d], order[d]))
+    by_decision: dict[str, float] = defaultdict(float)
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     meta: dict[str, tuple[str, str]] = {}
-    for hit in results:
-        f = hit.fields()
-        d = f["decision"]
-        score[d] += float(hit.score or 0.0)
-        found[d].append({"item_number": f["facts"]["n"], "item": f.get("item", ""), "outcome": f["outcome"]})
-        meta[d] = (f.get("date", ""), f["path"])
-    ranked = sorted(score, key=lambda d: (-score[d], d))[:limit]
+    for d in best:
+        f = s.stored_fields(d)
+        dec = f["decision"]
+        by_decision[dec] += scores[d]
+        found[dec].append(
+            {"item_number": f["facts"]["n"], "item": f.get("item", ""), "outcome": f["outcome"]}
+        )
+        meta[dec] = (f.get("date", ""), f["path"])
+    ranked = sorted(by_decision, key=lambda k: (-by_decision[k], k))[:limit]
     return [
-        SimilarDecision(d, meta[d][0], score[d], sorted(found[d], key=lambda i: i["item_number"]), meta[d][1])
-        for d in ranked
+        SimilarDecision(
+            k, meta[k][0], by_decision[k], sorted(found[k], key=lambda i: i["item_number"]), meta[k][1]
+        )
+        for k in ranked
     ]
