@@ -153,8 +153,14 @@ def test_a_reader_keeps_its_version_while_a_writer_swaps_in_a_new_one(root: Path
     assert before.search("norco", limit=5).tally.total == 1
     after = PrecedentIndex(root)
     assert after.search("norco", limit=5).tally.total == 0
+    # a second update removes the reader's folder; what it opened stays readable until it refreshes
+    write(root, decision("SYN17-0000009", "2017-09-09", [issue("Norco 5/325mg #30")]))
+    update_index(root, progress=False)
+    assert before.folder not in store.versions(store.index_home(root))
+    assert before.search("norco", limit=5).tally.total == 1
+    assert [h.item for h in before.search("norco tramadol -mri", limit=5).hits] == []
     assert before.refresh() is True
-    assert before.search("norco", limit=5).tally.total == 0
+    assert before.search("norco", limit=5).tally.total == 1  # the new record
     before.close()
     after.close()
 
