@@ -64,6 +64,9 @@ export async function openIndex(root, options) {
     url: new URL(`${c.path}pagefind.js`, base).href,
     siteBase: new URL(c.site || "", root).pathname,
   }));
+  // Each chunk is its own Pagefind module (script, worker and WebAssembly downloaded per chunk: ~160 KB).
+  // One module with createInstance per chunk would share the script and worker, but with Pagefind 1.5.2
+  // a filter-only search (no words) through a created instance never settles, so it is not used.
   const loaded = new Map();
   async function instance(c) {
     if (!loaded.has(c.url)) {
