@@ -395,3 +395,19 @@ def test_very_long_text_does_not_widen_the_page(chromium, served: str, built: di
                 assert overflow <= 1, f"{p['name']} on {url}: the page scrolls sideways by {overflow}px"
     finally:
         page.close()
+
+
+def test_only_the_theme_scripts_are_allowed_by_hash() -> None:
+    from imrkb.site.csp import add_policy, script_hashes
+
+    theme = "<script>var theme=1</script>"
+    content = "<article><script>window.__pwned=1</script></article>"
+    page = f'<html><head><meta charset="utf-8">{theme}</head><body>{content}'
+    page += '<script type="application/json">{"a":1}</script><script src="x.js"></script></body></html>'
+    out = add_policy(page, page.replace(content, ""))
+    meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', out)
+    assert meta and out.index(meta.group(0)) == out.index('<meta charset="utf-8">') + len(
+        '<meta charset="utf-8">'
+    )
+    allowed = re.findall(r"'sha256-[^']+'", meta.group(1))
+    assert allowed == script_hashes(theme) and len(allowed) == 1  # not the content's, not the JSON block

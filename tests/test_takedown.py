@@ -214,3 +214,40 @@ def test_removing_twice_says_when(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     again = run_imrkb("remove", KEPT, "--reason", "a good long reason", "--root", str(tmp_path))
     assert again.returncode == 2 and "already removed on" in again.stderr
+
+
+def test_the_notice_reads_well_in_chromium(takedown: dict) -> None:
+    """The notice in a real browser: no console error under the CSP, no serious accessibility problem."""
+    import shutil
+    import threading
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("BROWSER TEST SKIPPED: pip install playwright axe-playwright-python")
+    if not Path(chromium).is_file():
+        pytest.skip(f"BROWSER TEST SKIPPED: no Chromium at {chromium} (apt-get install chromium)")
+    from imrkb.serve import make_server
+
+    server = make_server(takedown["site"], 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium)
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/decisions/2018/{GONE}/")
+            assert "This decision has been removed." in page.locator("article.imrkb-removed").inner_text()
+            bad = [
+                v["id"]
+                for v in Axe().run(page).response["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+            browser.close()
+        assert not errors and not bad, (errors, bad)
+    finally:
+        server.shutdown()
+        server.server_close()
