@@ -26,6 +26,14 @@ MIN_REASON = 10
 _SAFE_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 
 
+class AlreadyRemovedError(ImrkbError):
+    """The decision is in the ledger and has no record any more."""
+
+    def __init__(self, removal: Removal, where: Path) -> None:
+        self.removal = removal
+        super().__init__(f"{removal.id}: already removed on {removal.removed.isoformat()} ({where})")
+
+
 @dataclass(frozen=True)
 class Removal:
     """One ledger entry."""
@@ -91,8 +99,7 @@ def remove(root: Path, ident: str, reason: str, *, today: dt.date | None = None)
     if not paths:
         done = load_ledger(root).get(ident)
         if done is not None:
-            where = ledger_path(root, ident)
-            raise ImrkbError(f"{ident}: already removed on {done.removed.isoformat()} ({where})")
+            raise AlreadyRemovedError(done, ledger_path(root, ident))
         raise ImrkbError(f"{ident}: no such decision under {root / 'decisions'}")
     removal = Removal(ident, paths[0].parent.name, today or dt.date.today(), reason)
     entry = {

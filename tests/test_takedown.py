@@ -208,12 +208,12 @@ def test_remove_refuses_clearly(tmp_path: Path, args: tuple[str, ...], message: 
     assert (tmp_path / "decisions" / "2016" / f"{KEPT}.yaml").is_file()
 
 
-def test_removing_twice_says_when(tmp_path: Path) -> None:
+def test_removing_twice_says_when_and_finishes_the_job(tmp_path: Path) -> None:
     write_corpus(tmp_path, corpus()[:2])
     first = run_imrkb("remove", KEPT, "--reason", "a good long reason", "--root", str(tmp_path))
     assert first.returncode == 0, first.stderr
     again = run_imrkb("remove", KEPT, "--reason", "a good long reason", "--root", str(tmp_path))
-    assert again.returncode == 2 and "already removed on" in again.stderr
+    assert again.returncode == 0 and "already removed on" in again.stderr  # safe to run again
 
 
 def test_the_notice_reads_well_in_chromium(takedown: dict) -> None:
@@ -251,3 +251,15 @@ def test_the_notice_reads_well_in_chromium(takedown: dict) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_running_remove_again_finishes_an_interrupted_removal(tmp_path: Path) -> None:
+    from imrkb.takedown import remove
+
+    write_corpus(tmp_path, [*corpus()[:2], target()])
+    assert run_imrkb("index", "--root", str(tmp_path)).returncode == 0
+    remove(tmp_path, GONE, "interrupted before the index was purged")  # ledger + record gone, index not
+    assert any(_area(rel) == "whoosh" for rel in traces(tmp_path)["zyxquorbital"])
+    again = run_imrkb("remove", GONE, "--reason", "finish the job", "--root", str(tmp_path))
+    assert again.returncode == 0, again.stderr
+    assert not any(traces(tmp_path).values())

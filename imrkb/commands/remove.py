@@ -18,7 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             "one, is rebuilt without the decision and its older versions deleted. The next `imrkb build` "
             "publishes a 'removed' notice at the decision's URL and leaves it out of every list, count, "
             "feed, sitemap, download and the Pagefind index; the reason is never published. Exit status: "
-            "0 removed, 2 no such decision / already removed / bad arguments, 75 the index is busy."
+            "0 removed (or removed before: the index is purged again, which also finishes an interrupted "
+            "removal), 2 no such decision or bad arguments, 75 the index is busy."
         ),
     )
     p.add_argument("id", metavar="ID", help="the decision id, e.g. CM16-0213037")
@@ -46,14 +47,18 @@ def purge_search_index(root) -> str | None:  # type: ignore[no-untyped-def]
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..takedown import remove
+    from ..takedown import AlreadyRemovedError, remove
 
-    removal = remove(args.root, args.id, args.reason)
-    print(
-        f"imrkb remove: {removal.id} removed ({removal.year_folder}); ledger entry "
-        f"{args.root / 'removed' / (removal.id + '.yaml')}",
-        file=sys.stderr,
-    )
+    try:
+        removal = remove(args.root, args.id, args.reason)
+    except AlreadyRemovedError as e:  # run again (e.g. after an interrupted removal): purge the index again
+        print(f"imrkb remove: {e}", file=sys.stderr)
+    else:
+        print(
+            f"imrkb remove: {removal.id} removed ({removal.year_folder}); ledger entry "
+            f"{args.root / 'removed' / (removal.id + '.yaml')}",
+            file=sys.stderr,
+        )
     summary = purge_search_index(args.root)
     if summary:
         print(f"imrkb remove: search index: {summary}", file=sys.stderr)
