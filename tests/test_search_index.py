@@ -376,3 +376,9 @@ def test_block_reading_of_postings_equals_whoosh_walking_them(root: Path) -> Non
                 checked += 1
         assert checked > 50
         assert term_docs(r, "item", "no-such-term") == frozenset()
+
+
+def test_the_stats_command_offers_exactly_the_groupings_stats_knows() -> None:
+    from imrkb.commands import stats as command
+
+    assert command.BY == stats.BY

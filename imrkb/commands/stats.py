@@ -6,7 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
-from ..search.stats import BY
+#: The groupings (as in :data:`imrkb.search.stats.BY`, kept here so `imrkb --help` does not load Whoosh).
+BY = ("outcome", "year", "guideline", "category", "specialty")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
