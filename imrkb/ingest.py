@@ -23,12 +23,13 @@ from .models import Decision
 from .pdftext import read_bytes, text_of
 from .pii import scan_letter
 from .records import atomic_write_text, load_yaml_text, to_yaml
+from .takedown import load_ledger
 from .validate import KnownChapters, YAMLLoadError, check_record, field_name, parse_yaml
 
 __all__ = ["LETTER_SUFFIXES", "Outcome", "find_letters", "iter_ingest"]
 
 LETTER_SUFFIXES = (".pdf", ".txt")
-STATUSES = ("ingested", "updated", "unchanged", "failed")
+STATUSES = ("ingested", "updated", "unchanged", "withheld", "failed")
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Outcome:
     source: str
     status: str
     target: Path | None = None
-    message: str = ""  # for ``failed``: ``source: what is wrong``
+    message: str = ""  # for ``failed`` and ``withheld``: ``source: what is wrong`` / why it is not written
 
 
 @dataclass(frozen=True)
@@ -200,10 +201,16 @@ def iter_ingest(
     """
     decisions = Path(root) / "decisions"
     existing = _existing_ids(decisions)
+    removed = load_ledger(Path(root))
     this_run: dict[str, tuple[str, bytes]] = {}  # id -> (first source, digest of its YAML)
     for r in _parsed(letters, jobs, chapters):
         if r.error:
             yield Outcome(r.source, "failed", message=r.error)
+            continue
+        if r.id in removed:  # taken down: a letter ingested again must not bring it back
+            gone = removed[r.id]
+            yield Outcome(r.source, "withheld", message=f"{r.source}: {r.id} was removed on "
+                          f"{gone.removed.isoformat()} (removed/{r.id}.yaml); not ingested again")
             continue
         target = decisions / r.folder / f"{r.id}.yaml"
         data = r.text.encode("utf-8")

@@ -263,3 +263,24 @@ def test_running_remove_again_finishes_an_interrupted_removal(tmp_path: Path) ->
     again = run_imrkb("remove", GONE, "--reason", "finish the job", "--root", str(tmp_path))
     assert again.returncode == 0, again.stderr
     assert not any(traces(tmp_path).values())
+
+
+def test_a_removed_decision_is_not_ingested_again(tmp_path: Path) -> None:
+    """The ledger wins over a letter ingested again: the record is withheld and said so, exit 0."""
+    import subprocess
+    import sys
+
+    letter = Path(__file__).parent / "letters" / "synthetic-case-number-2016.txt"
+    run = [sys.executable, "-m", "imrkb"]
+    first = subprocess.run([*run, "ingest", str(letter), "--root", str(tmp_path), "--jobs", "1"],
+                           capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    (record,) = (tmp_path / "decisions").rglob("*.yaml")
+    gone = subprocess.run([*run, "remove", record.stem, "--reason", "takedown request from the parties",
+                           "--root", str(tmp_path)], capture_output=True, text=True)
+    assert gone.returncode == 0, gone.stderr
+    again = subprocess.run([*run, "ingest", str(letter), "--root", str(tmp_path), "--jobs", "1"],
+                           capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert f"{record.stem} was removed on" in again.stdout and "withheld 1" in again.stderr
+    assert not list((tmp_path / "decisions").rglob("*.yaml"))

@@ -48,10 +48,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         for outcome in iter_ingest(letters, args.root, jobs=args.jobs, chapters=chapters):
             counts[outcome.status] += 1
-            if outcome.status == "failed":
+            if outcome.status in ("failed", "withheld"):
                 progress.note(outcome.message, sys.stdout)
             progress.advance()
     finally:
         progress.close()
-    print(", ".join(f"{s} {counts[s]:,}" for s in STATUSES), file=sys.stderr)
+    shown = [s for s in STATUSES if s != "withheld" or counts[s]]  # withheld: only after a takedown
+    print(", ".join(f"{s} {counts[s]:,}" for s in shown), file=sys.stderr)
     return 1 if counts["failed"] else 0
