@@ -309,7 +309,10 @@ class PrecedentIndex:
 
     def facet(self, name: str, docs: set[int] | frozenset[int]) -> list[Facet]:
         """Counts of ``docs`` per value of facet ``name`` (outcome, year, guideline, category, ...)."""
-        out = [Facet(v, self.label(name, v), n) for v, n in self._count(name, docs).items() if n]
+        return self._facets(name, self._count(name, docs))
+
+    def _facets(self, name: str, counts: Counter[str]) -> list[Facet]:
+        out = [Facet(v, self.label(name, v), n) for v, n in counts.items() if n]
         if name == "year":
             out.sort(key=lambda f: f.value)
         else:
@@ -358,11 +361,13 @@ class PrecedentIndex:
             else:
                 ranked = [(d, 0.0) for d in self.newest(docs, limit)]
             hits = [self._hit(d, score, tokens) for d, score in ranked]
+        counts = {name: self._count(name, docs) for name in dict.fromkeys(("outcome", *facets))}
+        up, over = counts["outcome"].get("upheld", 0), counts["outcome"].get("overturned", 0)
         return SearchResult(
             query=text,
             filters=[{"field": c.field, "value": c.value, "exclude": c.negated} for c in parsed.clauses],
-            tally=self.tally(docs),
-            facets={name: self.facet(name, docs) for name in facets},
+            tally=Tally(up + over, up, over),
+            facets={name: self._facets(name, counts[name]) for name in facets},
             hits=hits,
         )
 
@@ -403,7 +408,7 @@ class PrecedentIndex:
         """Frequency of ``token`` in ``fieldname`` of each of ``docnums`` (sorted), by skipping along its
         postings."""
         out: dict[int, float] = {}
-        m = self.searcher.postings(fieldname, token)
+        m = self.searcher.reader().postings(fieldname, token)
         for d in docnums:
             if not m.is_active():
                 break
