@@ -60,6 +60,9 @@ OPIOIDS = cite(
     "mtus-cpmtg", None, ("Opioids, criteria for use",), [(76, 80)], "Chronic Pain, Opioids, criteria for use"
 )
 ODG_MRI = cite("odg", "low-back", ("MRIs (magnetic resonance imaging)",), (), "ODG Low Back, MRIs")
+GENERAL = cite(
+    "mtus-acoem", None, ("Initial Approaches to Treatment",), [(92, 92)], "MTUS ACOEM Chapter 5 p. 92"
+)
 ACUPUNCTURE = cite("mtus-acupuncture", None, (), (), "Acupuncture Medical Treatment Guidelines")
 NONE = cite("none", None, (), (), "The Claims Administrator did not cite any medical evidence")
 
@@ -91,6 +94,7 @@ CORPUS = [
                 "overturned",
                 "Red flags justify imaging of the lumbar spine.",
                 [LOW_BACK, ODG_MRI],
+                [GENERAL],
             )
         ],
         specialties=("Orthopedic Surgery",),

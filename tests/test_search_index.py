@@ -57,6 +57,8 @@ FINDS = [
     ("guideline:mtus-acoem:304", [("SYN14-0000004", 1), ("SYN16-0000002", 1)]),
     ("guideline:mtus-acoem:12", [("SYN14-0000004", 1), ("SYN16-0000002", 1)]),
     ("guideline:mtus-acoem:8:special-studies", [("SYN15-0000001", 1)]),
+    ("guideline:mtus-acoem:general-approaches", [("SYN16-0000002", 1)]),
+    ('guideline:mtus-acoem:"General Approaches":92', [("SYN16-0000002", 1)]),
     ('guideline:mtus-cpmtg:"Opioids, criteria for use"', [("SYN15-0000001", 2), ("SYN17-0000003", 2)]),
     ("guideline:mtus-cpmtg:opioid", [("SYN15-0000001", 2), ("SYN17-0000003", 2)]),
     ("guideline:mtus-cpmtg:78", [("SYN15-0000001", 2), ("SYN17-0000003", 2)]),

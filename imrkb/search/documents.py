@@ -55,10 +55,32 @@ def expand_pages(pages: Iterable[tuple[int, int]]) -> list[int]:
     return sorted(out)
 
 
-def citation_terms(c: Citation) -> tuple[list[str], list[str], list[str]]:
-    """``(guideline, page, topic)`` terms of one citation."""
+def _null_chapters(catalog: Catalog | None) -> dict[str, str]:
+    """:func:`null_chapters` of the catalog last asked for (the indexer uses one catalog throughout)."""
+    if _null_cache and _null_cache[0][0] is catalog:
+        return _null_cache[0][1]
+    found = null_chapters(catalog)
+    _null_cache[:] = [(catalog, found)]
+    return found
+
+
+_null_cache: list[tuple[Catalog | None, dict[str, str]]] = []
+
+
+def null_chapters(catalog: Catalog | None) -> dict[str, str]:
+    """Guidelines whose catalog has a chapter without a number (MTUS ACOEM's General Approaches): the
+    data contract writes that chapter as null, and a query names it by its slug."""
+    if catalog is None:
+        return {}
+    return {g.id: c.slug for g in catalog for c in g.chapters if c.key is None}
+
+
+def citation_terms(
+    c: Citation, unnumbered: dict[str, str] | None = None
+) -> tuple[list[str], list[str], list[str]]:
+    """``(guideline, page, topic)`` terms of one citation; ``unnumbered`` from :func:`null_chapters`."""
     g = c.guideline
-    ch = chapter_key(c.chapter)
+    ch = chapter_key(c.chapter) or (unnumbered or {}).get(g)
     guideline = [g] + ([f"{g}:{ch}"] if ch else [])
     pages = expand_pages(c.pages)
     page = [f"{g}:{p}" for p in pages] + ([f"{g}:{ch}:{p}" for p in pages] if ch else [])
@@ -134,8 +156,9 @@ def item_document(d: Decision, n: int, issue: Issue, path: str, catalog: Catalog
     page: list[str] = []
     topic: list[str] = []
     cites = [*issue.reviewer_citations, *issue.claims_administrator_citations]
+    unnumbered = _null_chapters(catalog)
     for c in cites:
-        gt, pt, tt = citation_terms(c)
+        gt, pt, tt = citation_terms(c, unnumbered)
         guideline += gt
         page += pt
         topic += tt

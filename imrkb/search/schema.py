@@ -12,7 +12,7 @@ from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 #: Bumped whenever the schema or the way documents are made changes: a mismatch forces a full rebuild.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 
 #: The analyzer of every free-text field (lower case, English stop words, Porter stems).
 ANALYZER = StemmingAnalyzer()
