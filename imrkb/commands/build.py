@@ -54,7 +54,9 @@ def run_sharded(args: argparse.Namespace) -> int:
 
     shards_dir = args.shards_dir or shards.default_shards_dir(args.root)
     if args.shard:
-        s = shards.build_shard(args.root, args.shard, shards_dir, site_url=args.site_url)
+        s = shards.build_shard(
+            args.root, args.shard, shards_dir, site_url=args.site_url, search_index=not args.no_search_index
+        )
         print(
             f"imrkb build: shard {args.shard}: {s['decisions']} decisions in {s['seconds']} s",
             file=sys.stderr,

@@ -166,3 +166,21 @@ def index_site(
     work.rename(final)
     shutil.rmtree(old, ignore_errors=True)
     return manifest
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m imrkb.site.searchindex SITE``: (re)build the chunked index of a built site."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m imrkb.site.searchindex SITE", file=sys.stderr)
+        return 2
+    try:
+        index_site(Path(args[0]), jobs=min(2, os.cpu_count() or 1))
+    except ImrkbError as e:
+        print(f"imrkb: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

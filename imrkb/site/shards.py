@@ -129,7 +129,13 @@ def summarize(view: Path, year: str) -> dict[str, Any]:
 
 
 def build_shard(
-    root: Path, year: str, shards_dir: Path, *, site_url: str | None = None, say: Callable[[str], None] = _say
+    root: Path,
+    year: str,
+    shards_dir: Path,
+    *,
+    site_url: str | None = None,
+    search_index: bool = True,
+    say: Callable[[str], None] = _say,
 ) -> dict[str, Any]:
     """Build the shard of ``year`` into ``shards_dir/YEAR`` (published atomically) with its summary."""
     from .build import build_site
@@ -140,7 +146,9 @@ def build_shard(
         t0 = time.monotonic()
         url = f"{site_url.rstrip('/')}/shards/{year}/" if site_url else None
         out = shards_dir.resolve() / year
-        build_site(view, out, site_url=url, say=lambda m: say(f"shard {year}: {m}"))
+        build_site(
+            view, out, site_url=url, search_index=search_index, say=lambda m: say(f"shard {year}: {m}")
+        )
         summary = summarize(view, year)
         summary["seconds"] = round(time.monotonic() - t0, 1)
         atomic_write_text(out.resolve() / SUMMARY, json.dumps(summary) + "\n")
@@ -158,12 +166,26 @@ def build_shards(
     site_url: str | None = None,
     say: Callable[[str], None] = _say,
 ) -> list[dict[str, Any]]:
-    """Build every shard, ``jobs`` at a time, each in its own ``imrkb build --shard`` process (its wall
-    time and peak memory, with Pagefind's, are recorded)."""
+    """Build every shard, ``jobs`` at a time: each is an ``imrkb build --shard --no-search-index``
+    process, then a separate indexing process (``python -m imrkb.site.searchindex``), so a shard's
+    Pagefind runs never overlap its MkDocs memory. Wall time and peak memory of each are recorded."""
     todo = list(years) if years is not None else shard_years(root)
     env = {**os.environ, "IMRKB_PAGEFIND_JOBS": "1"}  # parallelism comes from the shards
 
+    def run(year: str, what: str, cmd: list[str]) -> float:
+        """Run one step of a shard; its peak resident memory in MB (with its children's)."""
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+        assert proc.stderr is not None
+        err = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            last = err.strip().splitlines()[-1:] or ["(no message)"]
+            raise ImrkbError(f"shard {year}: {what} failed (exit {proc.returncode}): {last[0]}")
+        return usage.ru_maxrss / 1024
+
     def one(year: str) -> dict[str, Any]:
+        t0 = time.monotonic()
         cmd = [
             sys.executable,
             "-m",
@@ -175,18 +197,25 @@ def build_shards(
             str(root),
             "--shards-dir",
             str(shards_dir),
+            "--no-search-index",
         ] + (["--site-url", site_url] if site_url else [])
-        t0 = time.monotonic()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
-        assert proc.stderr is not None
-        err = proc.stderr.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            raise ImrkbError(f"shard {year} failed (exit {proc.returncode}): {err.strip().splitlines()[-1:]}")
-        peak = usage.ru_maxrss / 1024
-        say(f"shard {year} built in {time.monotonic() - t0:.1f} s, peak {peak:.0f} MB")
-        return {"year": year, "seconds": round(time.monotonic() - t0, 1), "peak_mb": round(peak)}
+        build_mb = run(year, "build", cmd)
+        t1 = time.monotonic()
+        site = shards_dir.resolve() / year
+        index_mb = run(year, "search index", [sys.executable, "-m", "imrkb.site.searchindex", str(site)])
+        t2 = time.monotonic()
+        say(
+            f"shard {year}: built in {t1 - t0:.1f} s (peak {build_mb:.0f} MB), "
+            f"indexed in {t2 - t1:.1f} s (peak {index_mb:.0f} MB)"
+        )
+        return {
+            "year": year,
+            "seconds": round(t2 - t0, 1),
+            "build_s": round(t1 - t0, 1),
+            "index_s": round(t2 - t1, 1),
+            "build_peak_mb": round(build_mb),
+            "index_peak_mb": round(index_mb),
+        }
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return list(pool.map(one, todo))
