@@ -247,5 +247,5 @@ def _build(
     _merge_tree(extra, out)
     if search_index:
         say("indexing decision pages with pagefind")
-        index_site(out, jobs=1, say=say)  # chunk after chunk: memory bounded (IMRKB_PAGEFIND_JOBS=2 is faster)
+        index_site(out, jobs=1, say=say)  # one chunk at a time: bounded memory
     return BuildReport(len(corpus.decisions), len(corpus.items), n_pages, out, time.monotonic() - t0)
