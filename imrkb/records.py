@@ -83,6 +83,18 @@ def to_dict(d: Decision) -> dict[str, Any]:
     return out
 
 
+#: Fields for reviewing a record before publication, never published (masked findings, who overrode them).
+REVIEW_FIELDS = ("pii", "pii_override")
+
+
+def public_dict(d: Decision) -> dict[str, Any]:
+    """The record as it may be published: :func:`to_dict` without :data:`REVIEW_FIELDS`."""
+    out = to_dict(d)
+    for k in REVIEW_FIELDS:
+        out.pop(k, None)
+    return out
+
+
 def _date(v: Any) -> dt.date | None:
     if v is None or isinstance(v, dt.date):
         return v

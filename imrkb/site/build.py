@@ -31,7 +31,7 @@ from pathlib import Path
 from .. import pii
 from ..catalog import load_catalog
 from ..errors import ImrkbError
-from ..records import to_json
+from ..records import public_dict, to_json, to_yaml
 from . import notices, pages, render
 from .corpus import Corpus, iter_records
 from .exports import Exporter
@@ -212,8 +212,11 @@ def _build(
             write_page(staging, url, d.id, render.decision_page(d, url, cats, targets, filters))
             rec_dir = extra / "decisions" / d.year_folder
             rec_dir.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, rec_dir / f"{d.id}.yaml")
-            (rec_dir / f"{d.id}.json").write_text(to_json(d) + "\n", encoding="utf-8")
+            if d.pii or d.pii_override:  # review data is never published: write the public record
+                (rec_dir / f"{d.id}.yaml").write_text(to_yaml(public_dict(d)), encoding="utf-8")
+            else:  # the common case: the record file as it is (dumping YAML again costs ~0.4 ms a record)
+                shutil.copyfile(path, rec_dir / f"{d.id}.yaml")
+            (rec_dir / f"{d.id}.json").write_text(to_json(public_dict(d)) + "\n", encoding="utf-8")
             jsonl.add(d)
             csv_out.add(d)
             n_pages += 1

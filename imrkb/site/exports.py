@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from ..categories import classify
 from ..models import Citation, Decision
-from ..records import to_dict
+from ..records import public_dict
 
 FORMATS = ("jsonl", "csv")
 
@@ -45,7 +45,7 @@ def _json_default(v: Any) -> Any:
 def jsonl_line(d: Decision) -> str:
     """One record on one line. U+2028/U+2029 are escaped: readers that split on every Unicode line
     break (Python's ``str.splitlines``, some editors) would otherwise cut a record in two."""
-    line = json.dumps(to_dict(d), default=_json_default, ensure_ascii=False, separators=(",", ":"))
+    line = json.dumps(public_dict(d), default=_json_default, ensure_ascii=False, separators=(",", ":"))
     return line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
 
 
