@@ -31,6 +31,9 @@ from .stats import category_slugs
 FACETS = ("outcome", "year", "guideline", "category")
 #: Below this many matches facets are counted by set intersections, above it by a per-document table.
 SMALL_SET = 2000
+#: Probing a document's membership in a word's field sets costs about this many times adding one
+#: document to a union (Python loop against C): the And evaluation picks the cheaper way.
+PROBE_COST = 8
 #: How many text-term document sets a long-running index keeps (filter terms are always kept).
 TEXT_CACHE = 256
 
@@ -182,11 +185,17 @@ class PrecedentIndex:
         if found is None:
             found = term_docs(self.searcher.reader(), fieldname, term)
             if fieldname in TEXT_FIELDS:
-                if len(self._text_keys) >= TEXT_CACHE:
-                    self._docsets.pop(self._text_keys.pop(0), None)
-                self._text_keys.append(key)
-            self._docsets[key] = found
+                self._remember(key, found)
+            else:
+                self._docsets[key] = found
         return found
+
+    def _remember(self, key: tuple[str, str], docs: frozenset[int]) -> None:
+        """Cache a text-term (or word) set, forgetting the oldest beyond :data:`TEXT_CACHE`."""
+        if len(self._text_keys) >= TEXT_CACHE:
+            self._docsets.pop(self._text_keys.pop(0), None)
+        self._text_keys.append(key)
+        self._docsets[key] = docs
 
     def _term_sets(self, q: wq.Query) -> list[frozenset[int]] | None:
         """The document sets of a term or an Or of terms (``None`` for anything else)."""
@@ -239,16 +248,21 @@ class PrecedentIndex:
                 if not out:
                     break
                 sets = self._term_sets(part)
-                if sets is not None and len(out) * len(sets) < sum(map(len, sets)):
+                if sets is not None and len(out) * len(sets) * PROBE_COST < sum(map(len, sets)):
                     out = {d for d in out if any(d in s for s in sets)}
                 else:
                     out &= self.docs_of(part)
             return out
         if isinstance(q, wq.Or):
-            acc: set[int] = set()
-            for sq in q.subqueries:
-                acc |= self.docs_of(sq)
-            return acc
+            key = ("*", repr(q))  # a word in any text field: kept with the text-term sets
+            found = self._docsets.get(key)
+            if found is None:
+                acc: set[int] = set()
+                for sq in q.subqueries:
+                    acc |= self.docs_of(sq)
+                found = frozenset(acc)
+                self._remember(key, found)
+            return found
         if isinstance(q, wq.TermRange):
             lo, hi = q.start, q.end
             acc = set()
