@@ -19,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="public URL of the site, for the feed and sitemap (default: mkdocs.yml's site_url)",
     )
     p.add_argument("--no-search-index", action="store_true", help="skip the Pagefind index")
+    p.add_argument(
+        "--no-precedent-index", action="store_true", help="skip updating the Whoosh index (imrkb index)"
+    )
     shard = p.add_mutually_exclusive_group()
     shard.add_argument("--shard", metavar="YEAR", help="build one year as its own site into SHARDS_DIR/YEAR")
     shard.add_argument("--assemble", action="store_true", help="join the built shards into the site at --out")
@@ -45,7 +48,20 @@ def run(args: argparse.Namespace) -> int:
         f"-> {report.out} in {report.seconds:.1f} s",
         file=sys.stderr,
     )
-    return 0
+    return precedent_index(args)
+
+
+def precedent_index(args: argparse.Namespace) -> int:
+    """The Whoosh index behind ``imrkb search`` follows every full build (incremental: only what changed)."""
+    if args.no_precedent_index:
+        return 0
+    from ..search.indexer import update_index
+
+    report = update_index(args.root)
+    for line in report.failed:
+        print(line, file=sys.stderr)
+    print(f"imrkb build: precedent index: {report.summary()}", file=sys.stderr)
+    return 1 if report.failed else 0
 
 
 def run_sharded(args: argparse.Namespace) -> int:
@@ -67,4 +83,4 @@ def run_sharded(args: argparse.Namespace) -> int:
         report = shards.build_shards(args.root, shards_dir, jobs=args.jobs, site_url=args.site_url)
     out = shards.assemble(args.root, shards_dir, args.out, site_url=args.site_url, report=report)
     print(f"imrkb build: assembled {out}", file=sys.stderr)
-    return 0
+    return precedent_index(args)
