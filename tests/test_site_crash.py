@@ -19,7 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from site_corpus import corpus, run_imrkb, write_corpus
 
 from imrkb.search import store
@@ -127,21 +126,27 @@ def test_killed_builds_leave_the_published_site_intact(tmp_path: Path) -> None:
 
 
 def test_a_second_build_waits_its_turn(tmp_path: Path) -> None:
+    """While another process holds the build lock, `imrkb build` says so and exits 75 at once; after the
+    holder is gone (its lock released with it), the next build runs."""
     write_corpus(tmp_path, corpus()[:3])
-    proc = _start("build", "--root", str(tmp_path), "--no-search-index")
+    lock = builds_dir(tmp_path / "site") / LOCK
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from imrkb import oslock\n"
+         "with oslock.exclusive(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)", str(lock)],
+        stdout=subprocess.PIPE, text=True,
+    )
     try:
-        deadline = time.monotonic() + 30
-        lock = builds_dir(tmp_path / "site") / LOCK
-        while not (lock.is_file() and lock.read_text().strip()) and time.monotonic() < deadline:
-            time.sleep(0.02)
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         second = run_imrkb("build", "--root", str(tmp_path), "--no-search-index")
-        if proc.poll() is None:
-            assert second.returncode == 75, second.stderr
-            assert "another build is running" in second.stderr
-        else:
-            pytest.skip("the first build finished before the second started")
+        assert second.returncode == 75, second.stderr
+        assert "another build is running (process" in second.stderr
     finally:
-        assert proc.wait(timeout=60) == 0
+        holder.kill()
+        holder.wait(timeout=10)
+        if holder.stdout:
+            holder.stdout.close()
+    after = run_imrkb("build", "--root", str(tmp_path), "--no-search-index", "--no-precedent-index")
+    assert after.returncode == 0, after.stderr
 
 
 def _index_state(root: Path) -> int:

@@ -20,14 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import oslock
 from ..errors import ImrkbError
 from ..records import atomic_write_text
 from .schema import INDEX_FORMAT
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
 
 POINTER = "CURRENT"
 LOCK = "LOCK"
@@ -140,29 +136,13 @@ def writer_lock(home: Path) -> Iterator[None]:
     The lock is an OS lock on ``LOCK`` (released by the OS if the process dies), so a crashed writer never
     leaves the index locked.
     """
-    home.mkdir(parents=True, exist_ok=True)
-    path = home / LOCK
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-                who = f" (process {holder})" if holder.isdigit() else ""
-                raise IndexBusyError(
-                    f"{home}: the index is being updated by another process{who}; try again when it finishes"
-                ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
-        try:
+        with oslock.exclusive(home / LOCK):
             yield
-        finally:
-            os.ftruncate(fd, 0)
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+    except oslock.LockBusy as e:
+        raise IndexBusyError(
+            f"{home}: the index is being updated by another process{e.who}; try again when it finishes"
+        ) from None
 
 
 def open_live(root: Path, attempts: int = 3) -> tuple[Any, Path, Manifest]:

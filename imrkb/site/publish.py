@@ -21,12 +21,8 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+from .. import oslock
 from ..errors import ImrkbError
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not POSIX
-    fcntl = None  # type: ignore[assignment]
 
 #: Written last into a finished build: what was built and when. Its presence marks a build complete.
 MARKER = ".imrkb-build.json"
@@ -55,24 +51,11 @@ def published(out: Path) -> Path | None:
 @contextlib.contextmanager
 def build_lock(out: Path) -> Iterator[None]:
     """Hold the site's build lock; raise :class:`BuildBusyError` at once if another build holds it."""
-    home = builds_dir(out)
-    home.mkdir(parents=True, exist_ok=True)
-    fd = os.open(home / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-                who = f" (process {holder})" if holder.isdigit() else ""
-                raise BuildBusyError(
-                    f"{out}: another build is running{who}; try again when it finishes"
-                ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
-        yield
-    finally:
-        os.close(fd)  # closing releases the flock
+        with oslock.exclusive(builds_dir(out) / LOCK):
+            yield
+    except oslock.LockBusy as e:
+        raise BuildBusyError(f"{out}: another build is running{e.who}; try again when it finishes") from None
 
 
 def _fsync_dir(path: Path) -> None:
