@@ -24,7 +24,7 @@ def add_jobs(p: argparse.ArgumentParser, what: str) -> None:
         type=int,
         default=os.cpu_count() or 1,
         metavar="N",
-        help=f"{what} N at a time in worker processes (default: number of CPUs)",
+        help=f"{what}: N at a time in worker processes (default: number of CPUs)",
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from ..errors import UsageError
 from ..progress import Progress
 from ..synth import FORMATS, STEPS, write_corpus
 from ..synth.corpus import parse_damage
+from . import add_jobs, check_jobs
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,20 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             f"list of: {', '.join(STEPS)}"
         ),
     )
-    p.add_argument(
-        "--jobs",
-        "-j",
-        type=int,
-        default=os.cpu_count() or 1,
-        metavar="N",
-        help="write with N worker processes (default: number of CPUs; the output does not depend on it)",
-    )
+    add_jobs(p, "write letters (the output does not depend on it)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    check_jobs(args)
     if args.count < 0:
         raise UsageError(f"--count must be 0 or more, got {args.count}")
     try:
