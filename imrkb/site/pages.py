@@ -356,6 +356,16 @@ def statistics_page(corpus: Corpus) -> Page:
     return url, "Statistics", "".join(parts)
 
 
+def home_counts(decisions: int, items: int, overturned: int, synthetic: int, span: str) -> str:
+    """The home page's one line of corpus counts (also the sharded site's, from the shards' summaries)."""
+    return (
+        f'<p class="imrkb-home-counts" data-decisions="{decisions}" data-items="{items}" '
+        f'data-overturned="{overturned}"><strong>{decisions}</strong> decisions · <strong>{items}</strong> '
+        f"items · {items - overturned} upheld · {overturned} overturned ({pct(overturned, items)}) · "
+        f"decided {esc(span)}" + (f" · {synthetic} synthetic" if synthetic else "") + "</p>"
+    )
+
+
 def home_fragments(corpus: Corpus) -> dict[str, str]:
     """HTML inserted into the hand-written home page: corpus counts and the newest decisions."""
     n_dec = len(corpus.decisions)
@@ -363,12 +373,6 @@ def home_fragments(corpus: Corpus) -> dict[str, str]:
     syn = sum(1 for d in corpus.decisions if d.synthetic)
     dates = sorted(d.date for d in corpus.decisions if d.date)
     span = f"{dates[0]} to {dates[-1]}" if dates else "no dated decisions"
-    stats = (
-        f'<p class="imrkb-home-counts" data-decisions="{n_dec}" data-items="{n}" data-overturned="{over}">'
-        f"<strong>{n_dec}</strong> decisions · <strong>{n}</strong> items · {n - over} upheld · "
-        f"{over} overturned ({pct(over, n)}) · decided {esc(span)}"
-        + (f" · {syn} synthetic" if syn else "")
-        + "</p>"
-    )
+    stats = home_counts(n_dec, n, over, syn, span)
     newest = sorted(corpus.decisions, key=newest_first_key)[:10]
     return {"home-stats": stats, "home-newest": decision_table(newest, "")}

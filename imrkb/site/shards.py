@@ -38,7 +38,7 @@ from .corpus import load
 from .feeds import atom_feed
 from .guides import unit_info
 from .html import attr, esc, pct, rel
-from .pages import _unit_counts
+from .pages import _unit_counts, home_counts
 from .publish import publishing
 from .render import decision_table
 from .rows import DecisionRow, newest_first_key
@@ -401,13 +401,7 @@ def home_fragments(summaries: list[dict[str, Any]]) -> dict[str, str]:
     firsts = [s["first"] for s in summaries if s["first"]]
     lasts = [s["last"] for s in summaries if s["last"]]
     span = f"{min(firsts)} to {max(lasts)}" if firsts else "no dated decisions"
-    stats = (
-        f'<p class="imrkb-home-counts" data-decisions="{n_dec}" data-items="{n}" data-overturned="{over}">'
-        f"<strong>{n_dec}</strong> decisions · <strong>{n}</strong> items · {n - over} upheld · "
-        f"{over} overturned ({pct(over, n)}) · decided {esc(span)}"
-        + (f" · {syn} synthetic" if syn else "")
-        + "</p>"
-    )
+    stats = home_counts(n_dec, n, over, syn, span)
     return {"home-stats": stats, "home-newest": decision_table(_newest(summaries, 10), "")}
 
 
