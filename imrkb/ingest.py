@@ -13,7 +13,6 @@ import dataclasses
 import hashlib
 import multiprocessing
 import os
-import signal
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,16 @@ from .pdftext import read_bytes, text_of
 from .pii import scan_letter
 from .records import atomic_write_text, load_yaml_text, to_yaml
 from .takedown import load_ledger
-from .validate import KnownChapters, YAMLLoadError, check_record, field_name, parse_yaml
+from .validate import (
+    KnownChapters,
+    YAMLLoadError,
+    check_record,
+    field_name,
+    init_worker,
+    parse_yaml,
+    set_worker_chapters,
+    worker_chapters,
+)
 
 __all__ = ["LETTER_SUFFIXES", "Outcome", "find_letters", "iter_ingest"]
 
@@ -82,17 +90,6 @@ def find_letters(paths: Iterable[Path]) -> tuple[list[Path], list[Outcome]]:
     return letters, missing
 
 
-_chapters: KnownChapters | None = None  # set in each worker by _init
-
-
-def _init(chapters: KnownChapters | None) -> None:
-    global _chapters
-    _chapters = chapters
-
-
-def _init_worker(chapters: KnownChapters | None) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which ends the pool
-    _init(chapters)
 
 
 def _read_and_parse(path: Path) -> tuple[Decision, str]:
@@ -125,7 +122,7 @@ def _parse_one(source: str) -> _Parsed:
         data, _ = parse_yaml(text)
     except YAMLLoadError as e:  # pragma: no cover - to_yaml writes plain data only
         return _Parsed(source, error=f"{source}: the record does not read back as YAML: {e}")
-    findings = check_record(data, _chapters)
+    findings = check_record(data, worker_chapters())
     if findings:
         first = findings[0]
         more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
@@ -182,11 +179,11 @@ def _existing_ids(decisions: Path) -> dict[str, list[Path]]:
 def _parsed(letters: Sequence[Path], jobs: int, chapters: KnownChapters | None) -> Iterator[_Parsed]:
     sources = [str(p) for p in letters]
     if jobs <= 1 or len(sources) < 2 * jobs:
-        _init(chapters)
+        set_worker_chapters(chapters)
         yield from map(_parse_one, sources)
         return
     chunk = max(1, min(32, len(sources) // (jobs * 8)))
-    with multiprocessing.get_context().Pool(jobs, initializer=_init_worker, initargs=(chapters,)) as pool:
+    with multiprocessing.get_context().Pool(jobs, initializer=init_worker, initargs=(chapters,)) as pool:
         yield from pool.imap(_parse_one, sources, chunksize=chunk)
 
 

@@ -524,17 +524,23 @@ class _FileResult:
     id_line: int = 1
 
 
-_worker_chapters: KnownChapters | None = None  # set in each worker process by _init_worker
+_worker_chapters: KnownChapters | None = None  # set in each worker process by init_worker
 
 
-def _set_chapters(chapters: KnownChapters | None) -> None:
+def set_worker_chapters(chapters: KnownChapters | None) -> None:
+    """The known chapters this process checks records against (validate's and ingest's pools)."""
     global _worker_chapters
     _worker_chapters = chapters
 
 
-def _init_worker(chapters: KnownChapters | None) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which ends the pool
-    _set_chapters(chapters)
+def worker_chapters() -> KnownChapters | None:
+    return _worker_chapters
+
+
+def init_worker(chapters: KnownChapters | None) -> None:
+    """Pool initializer: ignore Ctrl-C (the parent stops the pool) and set the known chapters."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    set_worker_chapters(chapters)
 
 
 def _check_file(args: tuple[str, str]) -> _FileResult:
@@ -576,11 +582,11 @@ def iter_problems(
     with contextlib.ExitStack() as stack:
         if jobs > 1:
             pool = stack.enter_context(
-                multiprocessing.get_context().Pool(jobs, initializer=_init_worker, initargs=(chapters,))
+                multiprocessing.get_context().Pool(jobs, initializer=init_worker, initargs=(chapters,))
             )
             results: Iterator[tuple[str, _FileResult]] = pool.imap(_check_file_named, tasks, chunksize=64)
         else:
-            _set_chapters(chapters)
+            set_worker_chapters(chapters)
             results = map(_check_file_named, tasks)
         for relpath, result in results:
             yield from result.problems
