@@ -8,34 +8,17 @@ unless IMRKB_REQUIRE_BROWSER=1 (set by .ci/run), where a missing browser fails.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import yaml
+from browser_env import CHROMIUM, require_browser
 from site_corpus import XSS, run_imrkb, write_corpus
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-INSTALL = "apt-get install -y chromium (Debian) and pip install playwright; no `playwright install` needed"
-REQUIRED = os.environ.get("IMRKB_REQUIRE_BROWSER") == "1"
-
-try:
-    from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    if REQUIRED:
-        raise
-    pytest.skip(f"BROWSER TESTS SKIPPED: playwright is not installed ({INSTALL})", allow_module_level=True)
-if not Path(CHROMIUM).is_file():
-    if REQUIRED:
-        pytest.fail(f"IMRKB_REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM}: {INSTALL}", pytrace=False)
-    pytest.skip(
-        f"BROWSER TESTS SKIPPED: no Chromium at {CHROMIUM}; install it with {INSTALL}",
-        allow_module_level=True,
-    )
+require_browser()
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright  # noqa: E402
 
 from imrkb.serve import make_server  # noqa: E402
 from imrkb.site.build import PROJECT_DIR  # noqa: E402

@@ -6,29 +6,17 @@ Skipped with one line without Chromium/Playwright (required when IMRKB_REQUIRE_B
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_env import CHROMIUM, require_browser
 from site_corpus import run_imrkb
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-INSTALL = "apt-get install -y chromium (Debian) and pip install playwright"
-REQUIRED = os.environ.get("IMRKB_REQUIRE_BROWSER") == "1"
-try:
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    if REQUIRED:
-        raise
-    pytest.skip(f"BROWSER TESTS SKIPPED: playwright is not installed ({INSTALL})", allow_module_level=True)
-if not Path(CHROMIUM).is_file():
-    if REQUIRED:
-        pytest.fail(f"IMRKB_REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM}: {INSTALL}", pytrace=False)
-    pytest.skip(f"BROWSER TESTS SKIPPED: no Chromium at {CHROMIUM}; {INSTALL}", allow_module_level=True)
+require_browser()
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
 from imrkb.serve import make_server  # noqa: E402
 from imrkb.site.searchindex import index_site  # noqa: E402
