@@ -18,8 +18,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gzip
+import itertools
 import json
 import os
+import posixpath
+import re
 import shutil
 import subprocess
 import sys
@@ -32,7 +36,7 @@ from .. import pii
 from ..catalog import load_catalog
 from ..errors import ImrkbError
 from ..records import public_dict, to_json, to_yaml
-from . import notices, pages, render
+from . import notices, pages, render, stamp
 from .corpus import Corpus, iter_records
 from .exports import Exporter
 from .feeds import atom_feed
@@ -44,6 +48,10 @@ from .spool import Spool
 #: The project's source tree: mkdocs.yml, docs/, the theme overrides.
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 FEED_SIZE = 50
+#: Folder depths of generated pages (``browse/category/x/y/page/2/`` is 6); a deeper page is an error.
+STAMP_DEPTHS = range(1, 10)
+#: URLs a sitemap file may list (the sitemaps.org protocol); past it, sitemap.xml is an index of files.
+SITEMAP_MAX = 50_000
 SAFE_TITLE_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:()/+-–›'")
 
 
@@ -71,9 +79,12 @@ def page_path(url: str) -> str:
     return url + "index.md"
 
 
-def write_page(staging: Path, url: str, title: str, html: str, *, removed: bool = False) -> None:
+def write_page(
+    staging: Path, url: str, title: str, html: str, *, removed: bool = False, template: bool = False
+) -> None:
+    """Stage a generated page for MkDocs (its HTML bypasses Markdown: see :mod:`imrkb.site.hooks`)."""
     meta: dict[str, object] = {"title": safe_title(title), "imrkb": "html", "hide": ["toc"]}
-    if removed:  # a takedown notice: the theme's sitemap leaves it out
+    if removed or template:  # a takedown notice or a stamp template: the theme's sitemap leaves it out
         meta["imrkb_removed"] = True
     path = staging / page_path(url)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,6 +101,70 @@ def front_matter(meta: dict[str, object]) -> str:
         else:
             lines.append(f"{key}: {json.dumps(value)}")
     return "\n".join(lines) + "\n---\n"
+
+
+_MD_LINK = re.compile(r"\]\(([^)#\s]+\.md)(?:#[^)\s]*)?\)")
+
+
+def own_template_urls(staging: Path) -> set[str]:
+    """Site paths of generated pages that MkDocs must know by name: those in the navigation (the theme
+    marks the current entry) and those that hand-written pages link to (MkDocs checks their links).
+    Each gets a template page at its own URL (see :mod:`imrkb.site.stamp`)."""
+    from mkdocs.utils.yaml import yaml_load
+
+    with (PROJECT_DIR / "mkdocs.yml").open(encoding="utf-8") as f:
+        nav = yaml_load(f).get("nav") or []
+    sources: set[str] = set()
+    stack = list(nav)
+    while stack:
+        entry = stack.pop()
+        value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+        if isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and value.endswith(".md"):
+            sources.add(value)
+    for doc in staging.rglob("*.md"):
+        folder = doc.parent.relative_to(staging).as_posix()
+        for target in _MD_LINK.findall(doc.read_text(encoding="utf-8")):
+            sources.add(posixpath.normpath(posixpath.join(folder, target)))
+    generated = {s for s in sources if not s.startswith("..") and not (staging / s).is_file()}
+    return {s.removesuffix("index.md").removesuffix(".md") for s in generated}
+
+
+def write_sitemap(out: Path, site_url: str, urls: Iterable[str], *, skip: Iterable[str] = ()) -> int:
+    """Add the stamped pages ``urls`` to the sitemap MkDocs wrote (its hand-written and navigation pages).
+
+    Past :data:`SITEMAP_MAX` URLs, ``sitemap.xml`` becomes a sitemap index of ``sitemaps/N.xml`` files.
+    Returns the number of URLs listed."""
+    from xml.etree import ElementTree as ET
+    from xml.sax.saxutils import escape
+
+    path = out / "sitemap.xml"
+    locs = [e.text or "" for e in ET.parse(path).getroot().iter() if e.tag.endswith("loc")]
+    base = site_url if site_url.endswith("/") else site_url + "/"
+    skipped = {base + u for u in skip}
+    locs += [base + u for u in urls if base + u not in skipped]
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    ns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+
+    def urlset(chunk: list[str]) -> str:
+        body = "".join(f"  <url><loc>{escape(u)}</loc></url>\n" for u in chunk)
+        return f"{head}<urlset {ns}>\n{body}</urlset>\n"
+
+    if len(locs) <= SITEMAP_MAX:
+        text = urlset(locs)
+    else:
+        (out / "sitemaps").mkdir(exist_ok=True)
+        parts = []
+        for k in range(0, len(locs), SITEMAP_MAX):
+            name = f"sitemaps/{k // SITEMAP_MAX + 1}.xml"
+            (out / name).write_text(urlset(locs[k : k + SITEMAP_MAX]), encoding="utf-8")
+            parts.append(f"  <sitemap><loc>{escape(base + name)}</loc></sitemap>\n")
+        text = f"{head}<sitemapindex {ns}>\n{''.join(parts)}</sitemapindex>\n"
+    path.write_text(text, encoding="utf-8")
+    with gzip.open(out / "sitemap.xml.gz", "wt", encoding="utf-8") as f:
+        f.write(text)
+    return len(locs)
 
 
 def _merge_tree(src: Path, dst: Path) -> None:
@@ -199,6 +274,21 @@ def _build(
         spool.path.unlink(missing_ok=True)
         raise ImrkbError(pii.refusal(blocked))
     corpus.finish()
+
+    # MkDocs renders the hand-written pages and one template page per folder depth (and per generated
+    # page in the navigation); every generated page is then stamped into its template (see stamp.py).
+    nav = own_template_urls(staging)
+    for url, title, html in stamp.template_pages(STAMP_DEPTHS, nav):
+        write_page(staging, url, title, html, template=url not in nav)
+    frag_dir = staging / ".fragments"
+    frag_dir.mkdir()
+    for name, html in pages.home_fragments(corpus).items():
+        (frag_dir / f"{name}.html").write_text(html, encoding="utf-8")
+    say("running mkdocs build (hand-written pages and page templates)")
+    feed_url = run_mkdocs(staging, out, site_url)
+    stamper = stamp.Stamper(out, STAMP_DEPTHS, nav)
+    stamper.remove_templates()
+
     # Pass 2: decision pages, per-record files and the bulk downloads, one record at a time.
     n_pages = 0
     with (
@@ -209,7 +299,7 @@ def _build(
         for k, (path, d) in enumerate(spool.read(), start=1):
             url, cats, filters = corpus.describe(d)
             targets = functools.partial(corpus.targets, d.id)
-            write_page(staging, url, d.id, render.decision_page(d, url, cats, targets, filters))
+            stamper.write(url, safe_title(d.id), render.decision_page(d, url, cats, targets, filters))
             rec_dir = extra / "decisions" / d.year_folder
             rec_dir.mkdir(parents=True, exist_ok=True)
             if d.pii or d.pii_override:  # review data is never published: write the public record
@@ -225,24 +315,20 @@ def _build(
     spool.path.unlink(missing_ok=True)
     say(f"rendered {len(corpus.decisions)} decision pages")
 
-    generated: Iterable[pages.Page] = [
-        *pages.browse_pages(corpus),
-        *pages.guideline_pages(corpus),
-        pages.statistics_page(corpus),
-    ]
+    generated: Iterable[pages.Page] = itertools.chain(
+        pages.browse_pages(corpus), pages.guideline_pages(corpus), [pages.statistics_page(corpus)]
+    )
     for url, title, html in generated:
-        write_page(staging, url, title, html)
+        stamper.write(url, safe_title(title), html)
         n_pages += 1
+    listed = len(stamper.written)
     for url, title, html in notices.notice_pages(root):  # taken-down decisions: a notice at their URL
-        write_page(staging, url, title, html, removed=True)
+        stamper.write(url, safe_title(title), html)
         n_pages += 1
-    frag_dir = staging / ".fragments"
-    frag_dir.mkdir()
-    for name, html in pages.home_fragments(corpus).items():
-        (frag_dir / f"{name}.html").write_text(html, encoding="utf-8")
-    say(f"wrote {n_pages} generated pages; running mkdocs build")
+    stamper.check_nav_written()
+    say(f"wrote {n_pages} generated pages")
+    write_sitemap(out, feed_url, stamper.written[:listed], skip=stamper.nav_urls)
 
-    feed_url = run_mkdocs(staging, out, site_url)
     newest = sorted(corpus.decisions, key=newest_first_key)[:FEED_SIZE]
     (extra / "feed.xml").write_text(
         atom_feed(newest, feed_url, title="imrkb: newest IMR decisions"), encoding="utf-8"
