@@ -22,7 +22,7 @@ from pathlib import Path
 from site_corpus import corpus, run_imrkb, write_corpus
 
 from imrkb.search import store
-from imrkb.site.publish import LOCK, MARKER, builds_dir
+from imrkb.site.publish import LOCK, MARKER, builds_dir, trash_dir
 
 TRIALS = 20
 SEED = 20266
@@ -123,6 +123,11 @@ def test_killed_builds_leave_the_published_site_intact(tmp_path: Path) -> None:
     left = sorted(p.name for p in builds_dir(site).iterdir())
     assert left == sorted([LOCK, site.resolve().name])
     assert not list(root.glob(".site.link-*"))
+    # Superseded builds were moved to the trash, which a detached process empties and removes.
+    deadline = time.monotonic() + 120
+    while list(trash_dir(site).glob("*/*")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not list(trash_dir(site).glob("*/*")), "the trash was never emptied"
 
 
 def test_a_second_build_waits_its_turn(tmp_path: Path) -> None:

@@ -123,7 +123,19 @@ class UnitInfo:
 
 
 def unit_info(key: UnitKey, catalog: Catalog) -> UnitInfo:
-    """Title and catalog order of a unit (unknown keys get a readable fallback)."""
+    """Title and catalog order of a unit (unknown keys get a readable fallback); memoised per catalog."""
+    memo = _UNIT_INFO.setdefault(id(catalog), (catalog, {}))[1]
+    info = memo.get(key)
+    if info is None:
+        info = memo[key] = _unit_info(key, catalog)
+    return info
+
+
+#: ``id(catalog) -> (catalog, {key: info})``: the catalog is kept with its memo, so its id stays its own.
+_UNIT_INFO: dict[int, tuple[Catalog, dict[UnitKey, UnitInfo]]] = {}
+
+
+def _unit_info(key: UnitKey, catalog: Catalog) -> UnitInfo:
     g = catalog.guidelines.get(key.guideline)
     family = g.short if g else key.guideline
     if g is None or not key.slug:

@@ -5,8 +5,9 @@ The published folder ``OUT`` (``ROOT/site`` by default) is a symbolic link to a 
 process dies, so a killed build never leaves a stale lock), writes everything into a new folder, marks
 it complete (:data:`MARKER`) and replaces the link with :func:`os.replace` of a new link: a reader
 sees the old site or the new one, never a mixture. Anything in ``OUT.builds/`` other than the published
-build (half-built folders of killed builds, superseded builds, leftover temporary links) is removed by
-the next build, before it starts and after it publishes; nothing needs cleaning by hand.
+build (half-built folders of killed builds, superseded builds, leftover temporary links) is cleared by
+the next build, before it starts and after it publishes (moved to ``.OUT.trash/`` and deleted there by a
+detached process); nothing needs cleaning by hand.
 
 An ``OUT`` that is a plain folder (made by an older imrkb) is moved into ``OUT.builds/`` the first time.
 """
@@ -18,6 +19,8 @@ import datetime as dt
 import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,27 +74,57 @@ def _stamp() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + f"-{os.getpid()}"
 
 
-def collect_garbage(out: Path) -> list[str]:
-    """Remove everything behind ``out`` but the published build; return the names removed.
+def trash_dir(out: Path) -> Path:
+    """Where superseded builds wait to be deleted: ``.OUT.trash/`` beside ``out``."""
+    return out.with_name(f".{out.name}.trash")
 
+
+def collect_garbage(out: Path, *, wait: bool = False) -> list[str]:
+    """Clear everything behind ``out`` but the published build; return the names cleared.
+
+    Each is renamed into a fresh folder of :func:`trash_dir` (one atomic step, whatever its size) and a
+    detached process deletes that folder, so no build waits for hundreds of thousands of unlinks
+    (``wait=True`` deletes here and now). Trash left by a purge that was killed is purged again.
     Call under :func:`build_lock`: the only other folders are half-built or superseded ones.
     """
     home = builds_dir(out)
     live = published(out)
+    trash = trash_dir(out)
+    bin_ = trash / _stamp()
     removed = []
     for p in sorted(home.iterdir()) if home.is_dir() else []:
         if p.name == LOCK or (live is not None and p.resolve() == live):
             continue
-        if p.is_dir() and not p.is_symlink():
-            shutil.rmtree(p, ignore_errors=True)
-        else:
-            p.unlink(missing_ok=True)
+        bin_.mkdir(parents=True, exist_ok=True)
+        os.rename(p, bin_ / p.name)
         removed.append(p.name)
     for tmp in out.parent.glob(f".{out.name}.link-*"):  # a link made by a build killed before the switch
         if tmp.is_symlink():
             tmp.unlink(missing_ok=True)
             removed.append(tmp.name)
+    for old in sorted(trash.iterdir()) if trash.is_dir() else []:
+        if wait:
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            _purge_in_background(old)
+    with contextlib.suppress(OSError):
+        trash.rmdir()  # only when empty
     return removed
+
+
+def _purge_in_background(folder: Path) -> None:
+    """Delete ``folder`` in a detached process that outlives this one (and never blocks it)."""
+    code = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
+    try:
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(folder)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:  # no process to spare: delete it here
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def switch(out: Path, folder: Path) -> None:

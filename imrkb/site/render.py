@@ -394,8 +394,6 @@ def unit_page(title: str, family: str, family_url: str, base: str, layout: UnitL
     the items of each group, newest first, with the group's anchor on every page where it appears."""
     url = paged_url(base, page)
     groups = layout.groups
-    n = len({(r.decision_id, r.index) for g in groups for r, _ in g.rows})
-    over = len({(r.decision_id, r.index) for g in groups for r, _ in g.rows if r.outcome == "overturned"})
     n_pages_ = len(layout.pages)
     parts = [
         f'<p class="imrkb-crumbs"><a href="{attr(rel(url, "guidelines/"))}">Guidelines</a> › '
@@ -406,7 +404,9 @@ def unit_page(title: str, family: str, family_url: str, base: str, layout: UnitL
         parts.append(counts_line(0, 0))
         parts.append("<p>No decision in this corpus cites this page yet.</p>")
         return "".join(parts)
-    if page == 1:
+    if page == 1:  # the unit's counts: on its first page only (counting on every page was quadratic)
+        n = len({(r.decision_id, r.index) for g in groups for r, _ in g.rows})
+        over = len({(r.decision_id, r.index) for g in groups for r, _ in g.rows if r.outcome == "overturned"})
         parts.append(counts_line(n, over))
         rows = [
             _stats_row(
