@@ -13,16 +13,18 @@ import dataclasses
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import LetterError
 from .models import Decision
 from .pdftext import read_bytes, text_of
-from .pii import scan_letter
-from .records import atomic_write_text, load_yaml_text, to_yaml
-from .takedown import load_ledger
+from .pii import load_kinds, scan_letter
+from .records import atomic_write_bytes, load_yaml_text, to_yaml
+from .takedown import Removal, load_ledger
 from .validate import (
     KnownChapters,
     YAMLLoadError,
@@ -30,6 +32,7 @@ from .validate import (
     field_name,
     init_worker,
     parse_yaml,
+    schema_check,
     set_worker_chapters,
     worker_chapters,
 )
@@ -38,6 +41,11 @@ __all__ = ["LETTER_SUFFIXES", "Outcome", "find_letters", "iter_ingest"]
 
 LETTER_SUFFIXES = (".pdf", ".txt")
 STATUSES = ("ingested", "updated", "unchanged", "withheld", "failed")
+
+#: Threads writing records (each write waits on fsync, which lets the others and the parsing go on).
+WRITERS = 4
+#: Outcomes waiting for their write before the next letter waits for the oldest one.
+MAX_PENDING = 256
 
 
 @dataclass(frozen=True)
@@ -176,8 +184,20 @@ def _existing_ids(decisions: Path) -> dict[str, list[Path]]:
     return out
 
 
+def _warm() -> None:
+    """Load what every letter needs (catalog, personal-data patterns, compiled schema) once, here: forked
+    workers inherit it instead of each loading it again."""
+    from .catalog import load_catalog
+
+    load_catalog()
+    load_kinds()
+    schema_check()
+
+
 def _parsed(letters: Sequence[Path], jobs: int, chapters: KnownChapters | None) -> Iterator[_Parsed]:
     sources = [str(p) for p in letters]
+    if sources:
+        _warm()
     if jobs <= 1 or len(sources) < 2 * jobs:
         set_worker_chapters(chapters)
         yield from map(_parse_one, sources)
@@ -187,6 +207,16 @@ def _parsed(letters: Sequence[Path], jobs: int, chapters: KnownChapters | None) 
         yield from pool.imap(_parse_one, sources, chunksize=chunk)
 
 
+def _finished(write: Future[None] | None) -> bool:
+    return write is None or write.done()
+
+
+def _write(target: Path, data: bytes, moved: Sequence[Path]) -> None:
+    atomic_write_bytes(target, data)
+    for p in moved:  # the decision year changed: the record lives in its new folder only
+        p.unlink(missing_ok=True)
+
+
 def iter_ingest(
     letters: Sequence[Path], root: Path, *, jobs: int = 1, chapters: KnownChapters | None = None
 ) -> Iterator[Outcome]:
@@ -194,49 +224,70 @@ def iter_ingest(
 
     A record whose bytes equal the file on disk is ``unchanged`` and not rewritten; a record whose
     decision year changed moves (its old file is removed). A second letter with an id already written in
-    this run fails, naming the first, unless it gives the very same record.
+    this run fails, naming the first, unless it gives the very same record. Records are written (fsync,
+    atomic rename) by :data:`WRITERS` threads; a letter's outcome comes once its record is on disk, and a
+    failed write raises at its letter's turn.
     """
     decisions = Path(root) / "decisions"
     existing = _existing_ids(decisions)
     removed = load_ledger(Path(root))
     this_run: dict[str, tuple[str, bytes]] = {}  # id -> (first source, digest of its YAML)
-    for r in _parsed(letters, jobs, chapters):
-        if r.error:
-            yield Outcome(r.source, "failed", message=r.error)
-            continue
-        if r.id in removed:  # taken down: a letter ingested again must not bring it back
-            gone = removed[r.id]
-            yield Outcome(r.source, "withheld", message=f"{r.source}: {r.id} was removed on "
-                          f"{gone.removed.isoformat()} (removed/{r.id}.yaml); not ingested again")
-            continue
-        target = decisions / r.folder / f"{r.id}.yaml"
-        data = r.text.encode("utf-8")
-        digest = hashlib.blake2b(data, digest_size=16).digest()
-        first = this_run.setdefault(r.id, (r.source, digest))
-        if first[0] != r.source:
-            if first[1] == digest:
-                yield Outcome(r.source, "unchanged", target)
-            else:
-                yield Outcome(
-                    r.source,
-                    "failed",
-                    message=f"{r.source}: id {r.id} already taken in this run by {first[0]}",
-                )
-            continue
-        try:
-            old = target.read_bytes()
-        except FileNotFoundError:
-            old = None
-        kept = _kept_override(r.text, [target, *existing.get(r.id, ())])
-        if kept:
-            r = dataclasses.replace(r, text=r.text + kept)
-            data = r.text.encode("utf-8")
-        if old == data:
-            yield Outcome(r.source, "unchanged", target)
-            continue
-        atomic_write_text(target, r.text)
-        moved = [p for p in existing.get(r.id, ()) if p != target]
-        for p in moved:  # the decision year changed: the record lives in its new folder only
-            p.unlink(missing_ok=True)
-        existing[r.id] = [target]
-        yield Outcome(r.source, "updated" if old is not None or moved else "ingested", target)
+    pending: deque[tuple[Outcome, Future[None] | None]] = deque()
+
+    def done(wait: bool) -> Iterator[Outcome]:
+        """The outcomes at the head of ``pending`` whose writes are done (``wait``: all of them)."""
+        while pending and (wait or len(pending) > MAX_PENDING or _finished(pending[0][1])):
+            outcome, write = pending.popleft()
+            if write is not None:
+                write.result()  # re-raises the write's error
+            yield outcome
+
+    with ThreadPoolExecutor(WRITERS, thread_name_prefix="imrkb-write") as writers:
+        for r in _parsed(letters, jobs, chapters):
+            try:
+                decided = _decide(r, decisions, existing, removed, this_run, writers)
+            except BaseException:
+                yield from done(wait=True)  # the letters before it come out first, as without threads
+                raise
+            pending.append(decided)
+            yield from done(wait=False)
+        yield from done(wait=True)
+
+
+def _decide(
+    r: _Parsed,
+    decisions: Path,
+    existing: dict[str, list[Path]],
+    removed: Mapping[str, Removal],
+    this_run: dict[str, tuple[str, bytes]],
+    writers: ThreadPoolExecutor,
+) -> tuple[Outcome, Future[None] | None]:
+    """What becomes of one parsed letter, and its record's write when it has one."""
+    if r.error:
+        return Outcome(r.source, "failed", message=r.error), None
+    if r.id in removed:  # taken down: a letter ingested again must not bring it back
+        gone = removed[r.id]
+        return Outcome(r.source, "withheld", message=f"{r.source}: {r.id} was removed on "
+                       f"{gone.removed.isoformat()} (removed/{r.id}.yaml); not ingested again"), None
+    target = decisions / r.folder / f"{r.id}.yaml"
+    data = r.text.encode("utf-8")
+    digest = hashlib.blake2b(data, digest_size=16).digest()
+    first = this_run.setdefault(r.id, (r.source, digest))
+    if first[0] != r.source:
+        if first[1] == digest:
+            return Outcome(r.source, "unchanged", target), None
+        message = f"{r.source}: id {r.id} already taken in this run by {first[0]}"
+        return Outcome(r.source, "failed", message=message), None
+    try:
+        old = target.read_bytes()
+    except FileNotFoundError:
+        old = None
+    kept = _kept_override(r.text, [target, *existing.get(r.id, ())])
+    if kept:
+        data = (r.text + kept).encode("utf-8")
+    if old == data:
+        return Outcome(r.source, "unchanged", target), None
+    moved = [p for p in existing.get(r.id, ()) if p != target]
+    existing[r.id] = [target]
+    status = "updated" if old is not None or moved else "ingested"
+    return Outcome(r.source, status, target), writers.submit(_write, target, data, moved)

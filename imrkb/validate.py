@@ -34,6 +34,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from . import pii
 from .errors import CatalogError, ImrkbError
 from .models import GUIDELINE_IDS
+from .schemacheck import Check, compile_schema
 
 __all__ = [
     "Finding",
@@ -177,6 +178,14 @@ def _validator() -> jsonschema.protocols.Validator:
     schema = load_schema()
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=1)
+def schema_check() -> Check:
+    """The schema compiled into a yes/no check (:mod:`imrkb.schemacheck`), with jsonschema's formats."""
+    formats = _validator().format_checker
+    assert formats is not None
+    return compile_schema(load_schema(), formats.conforms)
 
 
 def known_chapters(catalog: Any = None) -> dict[str, frozenset[str]]:
@@ -329,9 +338,10 @@ def check_record(record: Any, chapters: KnownChapters | None = None) -> list[Fin
     def add(path: PathT, message: str) -> None:
         found[Finding(path, message)] = None
 
-    for error in _validator().iter_errors(record):
-        for f in _schema_findings(error):
-            found[f] = None
+    if not schema_check()(record):  # a valid record (almost all of them) costs jsonschema nothing
+        for error in _validator().iter_errors(record):
+            for f in _schema_findings(error):
+                found[f] = None
 
     dates = record.get("dates")
     if isinstance(dates, dict):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fpdf import FPDF
 
+from imrkb.ingest import iter_ingest
 from imrkb.records import atomic_write_text, load_yaml_text
 
 REPO = Path(__file__).resolve().parent.parent
@@ -274,6 +275,26 @@ def test_atomic_write_keeps_the_old_file_when_a_write_fails(tmp_path: Path) -> N
         atomic_write_text(target, "new: record \udcff\n")  # a lone surrogate cannot be written as UTF-8
     assert target.read_text(encoding="utf-8") == "old: record\n"
     assert sorted(p.name for p in target.parent.iterdir()) == ["SYN16-0000001.yaml"]
+
+
+@pytest.mark.parametrize("blocker", ["file", "dangling symlink"])
+def test_a_write_that_fails_raises_at_its_letter_after_the_letters_before_it(
+    tmp_path: Path, blocker: str
+) -> None:
+    for i, year in enumerate(("2016", "2017", "2016")):
+        write(tmp_path / "in" / f"{i}.txt", letter(case=f"SYN16-000000{i}", decided=f"12/09/{year}"))
+    where = tmp_path / "decisions" / "2017"  # where the 2017 folder must go
+    if blocker == "file":  # reading the old record fails
+        write(where, "a file")
+    else:  # making the folder fails, in the thread that writes
+        where.parent.mkdir()
+        where.symlink_to(tmp_path / "nowhere")
+    outcomes = iter_ingest(sorted((tmp_path / "in").iterdir()), tmp_path, jobs=1)
+    first = next(outcomes)
+    assert (first.status, first.target) == ("ingested", tmp_path / "decisions" / "2016" / "SYN16-0000000.yaml")
+    with pytest.raises(OSError):
+        next(outcomes)
+    assert first.target.is_file()
 
 
 def test_runs_leave_no_temporary_files(tmp_path: Path, letters: Path) -> None:
