@@ -1,4 +1,4 @@
-"""Reading a term's whole posting list as a set of document numbers, a block at a time.
+"""Reading a term's whole posting list as document numbers (a list, a set or a bitmap), a block at a time.
 
 Whoosh's generic way (``Searcher.docs_for_query``) walks the postings one document at a time through
 several Python calls each; for a term in tens of thousands of documents that dominates a query. The
@@ -14,6 +14,8 @@ from typing import Any
 
 from whoosh.matching import wrappers
 from whoosh.reading import TermNotFound
+
+from .bitmaps import from_ids
 
 
 def _block_ids(m: Any, offset: int, out: list[int]) -> bool:
@@ -38,8 +40,8 @@ def _block_ids(m: Any, offset: int, out: list[int]) -> bool:
     return True
 
 
-def term_docs(reader: Any, fieldname: str, text: str) -> frozenset[int]:
-    """Document numbers (index-wide, deletions excluded) holding ``text`` in ``fieldname``."""
+def term_ids(reader: Any, fieldname: str, text: str) -> list[int]:
+    """Document numbers (index-wide, ascending, deletions excluded) holding ``text`` in ``fieldname``."""
     out: list[int] = []
     for sub, offset in reader.leaf_readers():
         try:
@@ -52,4 +54,14 @@ def term_docs(reader: Any, fieldname: str, text: str) -> frozenset[int]:
             out.extend(offset + i for i in m.all_ids())
         elif raw is not m and sub.has_deletions():
             out[start:] = [d for d in out[start:] if not sub.is_deleted(d - offset)]
-    return frozenset(out)
+    return out
+
+
+def term_docs(reader: Any, fieldname: str, text: str) -> frozenset[int]:
+    """:func:`term_ids` as a set."""
+    return frozenset(term_ids(reader, fieldname, text))
+
+
+def term_bits(reader: Any, fieldname: str, text: str) -> int:
+    """:func:`term_ids` as a bitmap (see :mod:`.bitmaps`)."""
+    return from_ids(term_ids(reader, fieldname, text), reader.doc_count_all())
