@@ -374,7 +374,7 @@ def test_block_reading_of_postings_equals_whoosh_walking_them(root: Path) -> Non
     and several segments in the index."""
     from whoosh import query as wq
 
-    from imrkb.search.postings import term_docs
+    from imrkb.search.postings import term_docs, term_weights
 
     write(
         root,
@@ -404,6 +404,19 @@ def test_block_reading_of_postings_equals_whoosh_walking_them(root: Path) -> Non
                 checked += 1
         assert checked > 50
         assert term_docs(r, "item", "no-such-term") == frozenset()
+        # term frequencies read block by block equal Whoosh's own per-document walk
+        live = sorted(r.all_doc_ids())
+        for field in ("rationale", "citations", "item"):
+            for term in r.field_terms(field):
+                m = r.postings(field, term)
+                walked = {}
+                while m.is_active():
+                    walked[m.id()] = m.weight()
+                    m.next()
+                assert term_weights(r, field, term, live) == walked
+                assert term_weights(r, field, term, live[1::3]) == {
+                    d: walked[d] for d in live[1::3] if d in walked
+                }
 
 
 def test_the_stats_command_offers_exactly_the_groupings_stats_knows() -> None:

@@ -9,6 +9,7 @@ any other matcher, so a different codec is slower, never wrong (tests compare bo
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from itertools import accumulate, islice
 from typing import Any
 
@@ -65,3 +66,47 @@ def term_docs(reader: Any, fieldname: str, text: str) -> frozenset[int]:
 def term_bits(reader: Any, fieldname: str, text: str) -> int:
     """:func:`term_ids` as a bitmap (see :mod:`.bitmaps`)."""
     return from_ids(term_ids(reader, fieldname, text), reader.doc_count_all())
+
+
+def _is_block_matcher(m: Any) -> bool:
+    attrs = ("_read_data", "_next_block", "_data", "_byteids", "_maxid", "_blocklength", "is_active")
+    return all(hasattr(m, a) for a in attrs) and not m._byteids
+
+
+def term_weights(reader: Any, fieldname: str, text: str, docnums: list[int]) -> dict[int, float]:
+    """The weight (term frequency) of ``text`` in ``fieldname`` for each of ``docnums`` (sorted) holding
+    it. Only the blocks that can hold one of them are decoded; a block is skipped on its header's last id.
+    """
+    out: dict[int, float] = {}
+    for sub, offset in reader.leaf_readers():
+        lo = bisect_left(docnums, offset)
+        hi = bisect_right(docnums, offset + sub.doc_count_all() - 1)
+        if lo == hi:
+            continue
+        try:
+            m = sub.postings(fieldname, text)
+        except TermNotFound:
+            continue
+        raw = m.child if isinstance(m, wrappers.FilterMatcher) else m
+        local = [d - offset for d in docnums[lo:hi]]
+        if not _is_block_matcher(raw):
+            for d in local:
+                if not m.is_active():
+                    break
+                m.skip_to(d)
+                if m.is_active() and m.id() == d:
+                    out[d + offset] = m.weight()
+            continue
+        for d in local:
+            while raw.is_active() and raw._maxid < d:
+                raw._next_block()
+            if not raw.is_active():
+                break
+            if raw._data is None:
+                raw._read_data()
+            ids = list(accumulate(raw._data[0]))
+            i = bisect_left(ids, d)
+            if i < len(ids) and ids[i] == d:
+                w = raw._data[1]
+                out[d + offset] = 1.0 if w is None else w if isinstance(w, float) else w[i]
+    return out

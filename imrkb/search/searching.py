@@ -19,7 +19,7 @@ from ..catalog import Catalog, load_catalog
 from ..errors import UsageError
 from . import store
 from .bitmaps import all_of, from_ids, newest, to_ids
-from .postings import term_bits, term_docs
+from .postings import term_bits, term_docs, term_weights
 from .query import ParsedQuery, Vocabulary, parse
 from .ranking import rank, tokens_of
 from .schema import ANALYZER, TEXT_FIELDS
@@ -425,17 +425,8 @@ class PrecedentIndex:
         return avg
 
     def _weights(self, fieldname: str, token: str, docnums: list[int]) -> dict[int, float]:
-        """Frequency of ``token`` in ``fieldname`` of each of ``docnums`` (sorted), by skipping along its
-        postings."""
-        out: dict[int, float] = {}
-        m = self.searcher.reader().postings(fieldname, token)
-        for d in docnums:
-            if not m.is_active():
-                break
-            m.skip_to(d)
-            if m.is_active() and m.id() == d:
-                out[d] = m.weight()
-        return out
+        """Frequency of ``token`` in ``fieldname`` of each of ``docnums`` (sorted), from the postings."""
+        return term_weights(self.searcher.reader(), fieldname, token, docnums)
 
     def _hit(self, docnum: int, score: float, tokens: list[str]) -> Hit:
         f = self.searcher.stored_fields(docnum)
