@@ -196,19 +196,39 @@ def percentile(xs: list[float], p: float) -> float:
 
 
 def latency(fn: Any, queries: list[str], repeat: int, before: Any = None) -> tuple[float, float]:
-    """p50 and p95 in ms of ``fn(query)`` over ``repeat`` rounds of ``queries`` (after one warm-up round);
-    ``before()`` runs untimed before each query."""
+    """Wall p50 and p95 in ms of :func:`latency_detail` (what bench/run.py reports)."""
+    m = latency_detail(fn, queries, repeat, before)
+    return m["p50_ms"], m["p95_ms"]
+
+
+def latency_detail(fn: Any, queries: list[str], repeat: int, before: Any = None) -> dict[str, Any]:
+    """Milliseconds of ``fn(query)`` over ``repeat`` rounds of ``queries`` (after one warm-up round), with
+    ``before()`` run untimed before each query: wall p50/p95, CPU p50/p95 of this process, the p50/p95 of
+    each query's best of the rounds (steadier on a shared machine) and the slowest queries."""
     for q in queries:
         fn(q)
-    times = []
+    wall: dict[str, list[float]] = {q: [] for q in queries}
+    cpu: list[float] = []
     for _ in range(repeat):
         for q in queries:
             if before:
                 before()
-            t = time.perf_counter()
+            c, t = time.process_time(), time.perf_counter()
             fn(q)
-            times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times), percentile(times, 95)
+            wall[q].append((time.perf_counter() - t) * 1000)
+            cpu.append((time.process_time() - c) * 1000)
+    times = [x for xs in wall.values() for x in xs]
+    best = [min(xs) for xs in wall.values()]
+    slowest = sorted(queries, key=lambda q: -statistics.median(wall[q]))[:5]
+    return {
+        "p50_ms": statistics.median(times),
+        "p95_ms": percentile(times, 95),
+        "cpu_p50_ms": statistics.median(cpu),
+        "cpu_p95_ms": percentile(cpu, 95),
+        "best_p50_ms": statistics.median(best),
+        "best_p95_ms": percentile(best, 95),
+        "slowest": {q: round(statistics.median(wall[q]), 1) for q in slowest},
+    }
 
 
 def bench_size(items: int, jobs: int, repeat: int, queries: list[str]) -> dict[str, Any]:
@@ -224,10 +244,10 @@ def bench_size(items: int, jobs: int, repeat: int, queries: list[str]) -> dict[s
     assert n_fts == report.items, (n_fts, report.items)
     index = PrecedentIndex(root)
     con = sqlite3.connect(db)
-    w50, w95 = latency(lambda q: index.search(q, limit=10), queries, repeat)
-    # uncached: the text-term sets a query reads are dropped before it (facet tables stay, as in a server)
-    u50, u95 = latency(lambda q: index.search(q, limit=10), queries, repeat, index.forget_text_terms)
-    f50, f95 = latency(lambda q: fts_query(con, index, q), queries, repeat)
+    w = latency_detail(lambda q: index.search(q, limit=10), queries, repeat)
+    # uncached: the text-term bitmaps a query reads are dropped before it (facet values stay, as in a server)
+    u = latency_detail(lambda q: index.search(q, limit=10), queries, repeat, index.forget_text_terms)
+    f = latency_detail(lambda q: fts_query(con, index, q), queries, repeat)
     index.close()
     con.close()
     return {
@@ -237,12 +257,12 @@ def bench_size(items: int, jobs: int, repeat: int, queries: list[str]) -> dict[s
             "index_s": w_wall,
             "index_cpu_s": w_cpu,
             "index_cpu_main_s": w_main,
-            "p50_ms": w50,
-            "p95_ms": w95,
-            "uncached_p50_ms": u50,
-            "uncached_p95_ms": u95,
+            **w,
+            "uncached": u,
+            "uncached_p50_ms": u["p50_ms"],
+            "uncached_p95_ms": u["p95_ms"],
         },
-        "fts5": {"index_s": f_wall, "index_cpu_s": f_cpu, "p50_ms": f50, "p95_ms": f95},
+        "fts5": {"index_s": f_wall, "index_cpu_s": f_cpu, **f},
     }
 
 
@@ -316,11 +336,17 @@ def main() -> None:
             f"{w['p95_ms'] / f['p95_ms']:>7.1f}   (whoosh / fts5)"
         )
     for r in rows:
-        w = r["whoosh"]
+        w, u = r["whoosh"], r["whoosh"]["uncached"]
+        for name, m in (("whoosh", w), ("whoosh without cached term bitmaps", u)):
+            print(
+                f"{r['items']:,} items, {name}: p50/p95 {m['p50_ms']:.1f}/{m['p95_ms']:.1f} ms wall, "
+                f"{m['cpu_p50_ms']:.1f}/{m['cpu_p95_ms']:.1f} ms CPU, each query's best of {args.repeat} "
+                f"{m['best_p50_ms']:.1f}/{m['best_p95_ms']:.1f} ms; slowest: "
+                + ", ".join(f"{q} {ms}" for q, ms in m["slowest"].items())
+            )
         print(
-            f"{r['items']:,} items, whoosh without cached term sets: p50 {w['uncached_p50_ms']:.1f} ms, "
-            f"p95 {w['uncached_p95_ms']:.1f} ms; index CPU in the main process {w['index_cpu_main_s']:.1f} s "
-            f"of {w['index_cpu_s']:.1f} s"
+            f"{r['items']:,} items, whoosh index CPU in the main process "
+            f"{w['index_cpu_main_s']:.1f} s of {w['index_cpu_s']:.1f} s"
         )
     print(f"load average: {results['load_start']} at the start, {results['load_end']} at the end")
     print(

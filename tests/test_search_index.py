@@ -303,21 +303,47 @@ def test_letter_text_cannot_inject_terminal_escapes(tmp_path: Path) -> None:
     assert "MRI  [31mred [0m of the knee" in out.stdout
 
 
-def test_facets_by_table_and_by_intersection_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from imrkb.search import searching
+def test_tally_and_facets_equal_counts_over_the_records_of_the_matched_items(tmp_path: Path) -> None:
+    """Facets are counted over bitmaps; here they are counted again from the YAML records of the items the
+    query matched, and filter-only matches are checked against the records themselves."""
+    from collections import Counter
+
     from imrkb.search.evaluate import write_synthetic_corpus
 
-    write_synthetic_corpus(tmp_path, 150, seed=9)
+    truth = write_synthetic_corpus(tmp_path, 150, seed=9)
     update_index(tmp_path, progress=False)
-    queries = ("therapy", "outcome:upheld", "MRI year:2015..2016", "guideline:mtus-cpmtg -norco")
-    with PrecedentIndex(tmp_path) as ix:
-        by_sets = {q: ix.search(q, limit=3) for q in queries}
-    monkeypatch.setattr(searching, "SMALL_SET", 0)
+    catalog = load_catalog()
+    by_record = {
+        "outcome:upheld": lambda t: t.issue.outcome == "upheld",
+        "year:2015..2016": lambda t: (
+            t.decision.dates.decision is not None and 2015 <= t.decision.dates.decision.year <= 2016
+        ),
+        "guideline:mtus-cpmtg -outcome:upheld": lambda t: (
+            t.issue.outcome != "upheld"
+            and any(
+                c.guideline == "mtus-cpmtg"
+                for c in (*t.issue.reviewer_citations, *t.issue.claims_administrator_citations)
+            )
+        ),
+    }
+    queries = ("therapy", "MRI year:2015..2016", "guideline:mtus-cpmtg -norco", "knee -MRI", *by_record)
     with PrecedentIndex(tmp_path) as ix:
         for q in queries:
-            by_table = ix.search(q, limit=3)
-            assert by_table.tally == by_sets[q].tally and by_table.tally.total > 0
-            assert by_table.facets == by_sets[q].facets
+            r = ix.search(q, limit=3)
+            matched = ix.matching(ix.parse(q))
+            keys = {(f["decision"], int(f["facts"]["n"])) for f in map(ix.searcher.stored_fields, matched)}
+            if q in by_record:
+                assert keys == {k for k, t in truth.items() if by_record[q](t)}, q
+            assert r.tally.total == len(keys) > 0, q
+            for name in ("outcome", "year", "guideline", "category"):
+                want = Counter(
+                    v
+                    for k in keys
+                    for v, _ in stats.item_groups(truth[k].decision, truth[k].issue, name, catalog)
+                )
+                want.pop(stats.UNDATED, None)  # the year facet counts dated items only
+                assert {f.value: f.count for f in r.facets[name]} == dict(want), (q, name)
+            assert r.tally.overturned == sum(1 for k in keys if truth[k].issue.outcome == "overturned"), q
 
 
 def test_records_the_site_may_not_publish_are_not_searchable(tmp_path: Path) -> None:
@@ -348,7 +374,7 @@ def test_block_reading_of_postings_equals_whoosh_walking_them(root: Path) -> Non
     and several segments in the index."""
     from whoosh import query as wq
 
-    from imrkb.search.postings import term_docs
+    from imrkb.search.postings import term_docs, term_weights
 
     write(
         root,
@@ -378,6 +404,19 @@ def test_block_reading_of_postings_equals_whoosh_walking_them(root: Path) -> Non
                 checked += 1
         assert checked > 50
         assert term_docs(r, "item", "no-such-term") == frozenset()
+        # term frequencies read block by block equal Whoosh's own per-document walk
+        live = sorted(r.all_doc_ids())
+        for field in ("rationale", "citations", "item"):
+            for term in r.field_terms(field):
+                m = r.postings(field, term)
+                walked = {}
+                while m.is_active():
+                    walked[m.id()] = m.weight()
+                    m.next()
+                assert term_weights(r, field, term, live) == walked
+                assert term_weights(r, field, term, live[1::3]) == {
+                    d: walked[d] for d in live[1::3] if d in walked
+                }
 
 
 def test_the_stats_command_offers_exactly_the_groupings_stats_knows() -> None:

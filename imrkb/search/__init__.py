@@ -2,9 +2,10 @@
 
 Stages, one module each: :mod:`.schema` (the index fields) → :mod:`.documents` (records → one document per
 item, pure) → :mod:`.store` (versioned index folders, atomic swap, writer lock) → :mod:`.indexer`
-(incremental build) → :mod:`.query` (the query language) → :mod:`.postings` and :mod:`.ranking` (match
-sets and their order) → :mod:`.searching` (tally, facets, snippets) → :mod:`.similar`, :mod:`.stats`,
-:mod:`.api` (``/api/search``); :mod:`.evaluate` judges relevance on a synthetic corpus.
+(incremental build) → :mod:`.query` (the query language) → :mod:`.postings`, :mod:`.bitmaps` and
+:mod:`.ranking` (match sets as bitmaps, and their order) → :mod:`.searching` (tally, facets, snippets) →
+:mod:`.similar`, :mod:`.stats`, :mod:`.api` (``/api/search``); :mod:`.evaluate` judges relevance on a
+synthetic corpus.
 """
 
 from __future__ import annotations

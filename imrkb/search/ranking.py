@@ -1,4 +1,4 @@
-"""Ranking the items a query matched, by set arithmetic over cached term document sets.
+"""Ranking the items a query matched, by bitmap arithmetic over cached term bitmaps (:mod:`.bitmaps`).
 
 Whoosh scores every match in pure Python through a tree of matchers, which costs a second on a broad
 query over 100,000 items. The set of matching items is already known exactly (see
@@ -18,8 +18,8 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable, Iterable, Sequence
-from collections.abc import Set as AbstractSet
 
+from .bitmaps import contains, from_ids, newest, to_ids
 from .schema import TEXT_FIELDS
 
 #: Field groups in the order they are scored.
@@ -35,13 +35,14 @@ FINAL = 30
 TF_FIELDS = ("citations", "rationale")
 K1, B = 1.2, 0.75
 
-DocSet = AbstractSet[int]
+#: Documents grouped by their score so far: ``{score: bitmap}``, the bitmaps disjoint.
+Classes = dict[float, int]
 
 
 def rank(
-    docs: DocSet,
+    docs: int,
     tokens: Sequence[str],
-    docset: Callable[[str, str], DocSet],
+    bits: Callable[[str, str], int],
     total: int,
     length: Callable[[int, str], int],
     avg_length: Callable[[str], float],
@@ -49,50 +50,56 @@ def rank(
     order: Sequence[int],
     limit: int,
 ) -> list[tuple[int, float]]:
-    """The best ``limit`` of ``docs`` as ``(docnum, score)``, best first.
+    """The best ``limit`` of ``docs`` (a bitmap, see :mod:`.bitmaps`) as ``(docnum, score)``, best first.
 
-    ``docset(field, token)`` gives the documents holding a token in a field, ``total`` the number of
-    documents, ``length(docnum, field)`` and ``avg_length(field)`` the field lengths, and
+    ``bits(field, token)`` gives the bitmap of the documents holding a token in a field, ``total`` the
+    number of documents, ``length(docnum, field)`` and ``avg_length(field)`` the field lengths,
     ``weights(field, token, docnums)`` the token's frequency in those (sorted) documents, and
     ``order[docnum]`` the tie-break (newer first, then a fixed order independent of how the index was built).
+
+    Steps 1 and 2 keep documents in classes of equal score (a bitmap per score), so adding a word's weight
+    to every document holding it is two bitmap operations per class, never a loop over documents; the
+    scores are the same floats, added in the same order, as adding them document by document.
     """
     if not docs or limit <= 0:
         return []
-    pairs: list[list[tuple[str, str, DocSet, float]]] = []
+    pairs: list[list[tuple[str, str, int, float]]] = []
     for group in GROUPS:
         found = []
         for field in group:
             for token in dict.fromkeys(tokens):
-                s = docset(field, token)
+                s = bits(field, token)
                 if s:
-                    found.append((field, token, s, TEXT_FIELDS[field] * math.log(1 + total / len(s))))
+                    found.append((field, token, s, TEXT_FIELDS[field] * math.log(1 + total / s.bit_count())))
         pairs.append(found)
 
-    scores: dict[int, float] = {}
+    classes: Classes = {}
+    scored = 0  # every document in a class
     for group_pairs in pairs:
-        if len(scores) >= POOL:
-            scores = {d: scores[d] for d in _best(scores, POOL, order)}
+        if scored.bit_count() >= POOL:
+            classes = _best(classes, POOL, order)
             for _, _, s, w in group_pairs:
-                for d in scores:
-                    if d in s:
-                        scores[d] += w
+                classes = _add(classes, s, w)
         else:
             for _, _, s, w in group_pairs:
-                for d in s & docs:
-                    scores[d] = scores.get(d, 0.0) + w
-    if (
-        len(scores) < limit
-    ):  # matched by a phrase or word the groups do not cover: keep the rest, newest first
-        rest = heapq.nlargest(
-            limit - len(scores), (d for d in docs if d not in scores), key=order.__getitem__
-        )
-        scores.update(dict.fromkeys(rest, 0.0))
+                hit = s & docs
+                classes = _add(classes, hit, w, fresh=hit & ~scored)
+                scored |= hit
+            continue
+        scored = 0
+        for c in classes.values():
+            scored |= c
+    n = scored.bit_count()
+    if n < limit:  # matched by a phrase or word the groups do not cover: keep the rest, newest first
+        rest = newest(docs & ~scored, limit - n, order)
+        if rest:
+            classes[0.0] = from_ids(rest, max(rest) + 1)
 
-    pool = sorted(_best(scores, FINAL, order))
+    pool = sorted(d for c in _best(classes, FINAL, order).values() for d in to_ids(c))
     final = dict.fromkeys(pool, 0.0)
     for group_pairs in pairs:
         for field, token, s, w in group_pairs:
-            hit = [d for d in pool if d in s]
+            hit = [d for d in pool if contains(s, d)]
             if not hit:
                 continue
             tf = weights(field, token, hit) if field in TF_FIELDS else {}
@@ -100,12 +107,41 @@ def rank(
             for d in hit:
                 f = tf.get(d, 1.0)
                 final[d] += w * f * (K1 + 1) / (f + K1 * (1 - B + B * length(d, field) / avg)) if avg else w
-    return [(d, final[d]) for d in _best(final, limit, order)]
+    return [(d, final[d]) for d in heapq.nlargest(limit, final, key=lambda d: (final[d], order[d]))]
 
 
-def _best(scores: dict[int, float], n: int, order: Sequence[int]) -> list[int]:
-    """The ``n`` best documents by score, then by ``order`` (newer first)."""
-    return heapq.nlargest(n, scores, key=lambda d: (scores[d], order[d]))
+def _add(classes: Classes, s: int, w: float, fresh: int = 0) -> Classes:
+    """``classes`` with ``w`` added to the score of their documents in ``s``; ``fresh`` documents (in no
+    class yet) enter with score ``w``."""
+    out: Classes = {}
+    for score, c in classes.items():
+        inside = c & s
+        if inside:
+            key = score + w
+            out[key] = out.get(key, 0) | inside
+            c &= ~s
+        if c:
+            out[score] = out.get(score, 0) | c
+    if fresh:
+        key = 0.0 + w
+        out[key] = out.get(key, 0) | fresh
+    return out
+
+
+def _best(classes: Classes, n: int, order: Sequence[int]) -> Classes:
+    """The ``n`` best documents of ``classes`` by score, then by ``order`` (newer first)."""
+    out: Classes = {}
+    for score in sorted(classes, reverse=True):
+        if n <= 0:
+            break
+        c = classes[score]
+        k = c.bit_count()
+        if k > n:
+            top = newest(c, n, order)
+            c, k = from_ids(top, max(top) + 1), n
+        out[score] = c
+        n -= k
+    return out
 
 
 def tokens_of(texts: Iterable[str], analyze: Callable[[str], Iterable[str]]) -> list[str]:

@@ -6,11 +6,9 @@ lifetime) and reopens it when a writer publishes a new version.
 
 from __future__ import annotations
 
-import heapq
-from collections import Counter
-from collections.abc import Mapping
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,8 @@ from whoosh.highlight import highlight
 from ..catalog import Catalog, load_catalog
 from ..errors import UsageError
 from . import store
-from .postings import term_docs
+from .bitmaps import all_of, from_ids, newest, to_ids
+from .postings import term_bits, term_docs, term_weights
 from .query import ParsedQuery, Vocabulary, parse
 from .ranking import rank, tokens_of
 from .schema import ANALYZER, TEXT_FIELDS
@@ -29,13 +28,11 @@ from .stats import category_slugs
 
 #: Facets computed for every search, in display order.
 FACETS = ("outcome", "year", "guideline", "category")
-#: Below this many matches facets are counted by set intersections, above it by a per-document table.
-SMALL_SET = 2000
-#: Probing a document's membership in a word's field sets costs about this many times adding one
-#: document to a union (Python loop against C): the And evaluation picks the cheaper way.
-PROBE_COST = 8
-#: How many text-term document sets a long-running index keeps (filter terms are always kept).
+#: How many text-term document sets :meth:`PrecedentIndex.docset` keeps (filter terms are always kept).
 TEXT_CACHE = 256
+#: Memory for the bitmaps of recently used terms and words (one is at most 1/8 byte per item: 12.5 KB at
+#: 100,000 items, so about 5,000 of them there).
+BITMAP_CACHE_MB = 64
 
 
 @dataclass(frozen=True)
@@ -146,11 +143,15 @@ class PrecedentIndex:
         self.vocabulary = Vocabulary.build(self.catalog, manifest.labels)
         self._docsets: dict[tuple[str, str], frozenset[int]] = {}
         self._text_keys: list[tuple[str, str]] = []
+        self._bits: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._bits_bytes = 0
+        self._facet_tables: dict[str, list[tuple[str, int]]] = {}
+        self._values: dict[str, list[str]] = {}
         self._all: frozenset[int] | None = None
+        self._all_bits: int | None = None
         hl = make_highlighter()
         self._fragmenter, self._formatter = hl.fragmenter, hl.formatter
         self._avgs: dict[str, float] = {}
-        self._tables: dict[str, list[tuple[str, ...]]] = {}
         self._order: list[int] | None = None
 
     def refresh(self) -> bool:
@@ -178,48 +179,42 @@ class PrecedentIndex:
         return parse(text, self.vocabulary, dict(options or {}))
 
     def docset(self, fieldname: str, term: str) -> frozenset[int]:
-        """Live document numbers holding ``term`` in ``fieldname`` (cached per open version: every
-        filter term, and the most recent :data:`TEXT_CACHE` text terms)."""
+        """Live document numbers holding ``term`` in ``fieldname``, as a set (for callers that walk the
+        documents; a search works on :meth:`bits`). Cached per open version: every filter term, and the
+        most recent :data:`TEXT_CACHE` text terms."""
         key = (fieldname, term)
         found = self._docsets.get(key)
         if found is None:
             found = term_docs(self.searcher.reader(), fieldname, term)
             if fieldname in TEXT_FIELDS:
-                self._remember(key, found)
-            else:
-                self._docsets[key] = found
+                if len(self._text_keys) >= TEXT_CACHE:
+                    self._docsets.pop(self._text_keys.pop(0), None)
+                self._text_keys.append(key)
+            self._docsets[key] = found
         return found
 
-    def _remember(self, key: tuple[str, str], docs: frozenset[int]) -> None:
-        """Cache a text-term (or word) set, forgetting the oldest beyond :data:`TEXT_CACHE`."""
-        if len(self._text_keys) >= TEXT_CACHE:
-            self._docsets.pop(self._text_keys.pop(0), None)
-        self._text_keys.append(key)
-        self._docsets[key] = docs
+    def bits(self, fieldname: str, term: str) -> int:
+        """The bitmap (:mod:`.bitmaps`) of the live documents holding ``term`` in ``fieldname``; the most
+        recently used ones are kept, up to :data:`BITMAP_CACHE_MB`."""
+        return self._cached((fieldname, term), lambda: term_bits(self.searcher.reader(), fieldname, term))
 
-    def _term_sets(self, q: wq.Query) -> list[frozenset[int]] | None:
-        """The document sets of a term or an Or of terms (``None`` for anything else)."""
-        if isinstance(q, wq.Term):
-            return [self.docset(q.fieldname, q.text)]
-        if isinstance(q, wq.Or) and all(isinstance(sq, wq.Term) for sq in q.subqueries):
-            return [self.docset(sq.fieldname, sq.text) for sq in q.subqueries]
-        return None
-
-    def _estimate(self, q: wq.Query) -> int:
-        """An upper bound of how many documents ``q`` matches, from cached set sizes (cheap)."""
-        sets = self._term_sets(q)
-        if sets is not None:
-            return sum(map(len, sets))
-        if isinstance(q, wq.And):
-            return min((self._estimate(sq) for sq in q.subqueries), default=0)
-        if isinstance(q, wq.AndNot):
-            return self._estimate(q.a)
-        if isinstance(q, wq.Or):
-            return sum(self._estimate(sq) for sq in q.subqueries)
-        return self.searcher.doc_count_all()  # ranges, phrases, everything: evaluate last
+    def _cached(self, key: tuple[str, str], make: Callable[[], int]) -> int:
+        cache = self._bits
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = make()
+            self._bits_bytes += _size(found)
+            while self._bits_bytes > BITMAP_CACHE_MB * 2**20 and len(cache) > 1:
+                self._bits_bytes -= _size(cache.popitem(last=False)[1])
+        else:
+            cache.move_to_end(key)
+        return found
 
     def forget_text_terms(self) -> None:
-        """Drop the cached text-term sets (the benchmark measures queries without their help)."""
+        """Drop the cached bitmaps of text terms and words (the benchmark measures queries without their
+        help); filter terms and facet values stay."""
+        for key in [k for k in self._bits if k[0] in TEXT_FIELDS or k[0] == "*"]:
+            self._bits_bytes -= _size(self._bits.pop(key))
         for key in self._text_keys:
             self._docsets.pop(key, None)
         self._text_keys.clear()
@@ -230,59 +225,74 @@ class PrecedentIndex:
             self._all = frozenset(self.searcher.reader().all_doc_ids())
         return self._all
 
-    def docs_of(self, q: wq.Query) -> frozenset[int] | set[int]:
-        """Document numbers matching ``q``, by set arithmetic over cached term sets where possible
+    def all_bits(self) -> int:
+        """Every live document, as a bitmap."""
+        if self._all_bits is None:
+            reader = self.searcher.reader()
+            n = reader.doc_count_all()
+            self._all_bits = from_ids(reader.all_doc_ids(), n) if reader.has_deletions() else all_of(n)
+        return self._all_bits
+
+    def _estimate(self, q: wq.Query) -> int:
+        """An upper bound of how many documents ``q`` matches, from the term dictionary (no postings read)."""
+        reader = self.searcher.reader()
+        if isinstance(q, wq.Term):
+            return reader.doc_frequency(q.fieldname, q.text)
+        if isinstance(q, wq.And):
+            return min((self._estimate(sq) for sq in q.subqueries), default=0)
+        if isinstance(q, wq.AndNot):
+            return self._estimate(q.a)
+        if isinstance(q, wq.Or):
+            return sum(self._estimate(sq) for sq in q.subqueries)
+        return self.searcher.doc_count_all()  # ranges, phrases, everything: evaluate last
+
+    def bits_of(self, q: wq.Query) -> int:
+        """The bitmap of the documents matching ``q``, by bitmap arithmetic over cached term bitmaps
         (much faster than running Whoosh's matchers over every match)."""
         if isinstance(q, wq.Term):
-            return self.docset(q.fieldname, q.text)
+            return self.bits(q.fieldname, q.text)
         if isinstance(q, wq.Every):
-            return self.all_docs()
+            return self.all_bits()
         if isinstance(q, wq.AndNot):
-            return self.docs_of(q.a) - self.docs_of(q.b)
-        if isinstance(q, wq.And):
-            # the most selective part first; then a word's fields are probed for each remaining document
-            # when that is cheaper than building the word's (large) union
-            parts = sorted(q.subqueries, key=self._estimate)
-            out = set(self.docs_of(parts[0])) if parts else set()
-            for part in parts[1:]:
+            return self.bits_of(q.a) & ~self.bits_of(q.b)
+        if isinstance(q, wq.And):  # the most selective part first; stop once nothing is left
+            out = -1
+            for part in sorted(q.subqueries, key=self._estimate):
+                out &= self.bits_of(part)
                 if not out:
                     break
-                sets = self._term_sets(part)
-                if sets is not None and len(out) * len(sets) * PROBE_COST < sum(map(len, sets)):
-                    out = {d for d in out if any(d in s for s in sets)}
-                else:
-                    out &= self.docs_of(part)
-            return out
-        if isinstance(q, wq.Or):
-            key = ("*", repr(q))  # a word in any text field: kept with the text-term sets
-            found = self._docsets.get(key)
-            if found is None:
-                acc: set[int] = set()
-                for sq in q.subqueries:
-                    acc |= self.docs_of(sq)
-                found = frozenset(acc)
-                self._remember(key, found)
-            return found
+            return max(out, 0)
+        if isinstance(q, wq.Or):  # a word in any text field, a phrase in any: kept with the text terms
+            return self._cached(("*", repr(q)), lambda: _union(map(self.bits_of, q.subqueries)))
         if isinstance(q, wq.TermRange):
             lo, hi = q.start, q.end
-            acc = set()
-            for v in self.field_values(q.fieldname):
-                if (lo is None or v >= lo) and (hi is None or v <= hi):
-                    acc |= self.docset(q.fieldname, v)
-            return acc
-        return set(self.searcher.docs_for_query(q))  # phrases: positions needed
+            return _union(
+                self.bits(q.fieldname, v)
+                for v in self.field_values(q.fieldname)
+                if (lo is None or v >= lo) and (hi is None or v <= hi)
+            )
+        reader = self.searcher.reader()  # phrases: positions needed
+        return from_ids(self.searcher.docs_for_query(q), reader.doc_count_all())
 
     def field_values(self, fieldname: str) -> list[str]:
         """Every term of ``fieldname`` in the index (sorted)."""
-        return sorted(self.searcher.reader().field_terms(fieldname))
+        found = self._values.get(fieldname)
+        if found is None:
+            found = self._values[fieldname] = sorted(self.searcher.reader().field_terms(fieldname))
+        return found
+
+    def match_bits(self, parsed: ParsedQuery) -> int:
+        """The bitmap of every item the query matches (text and filters)."""
+        text_q, filter_q = parsed.text_query(), parsed.filter_query()
+        parts = [q for q in (text_q, filter_q) if q is not None]
+        return self.bits_of(parts[0] if len(parts) == 1 else wq.And(parts))
 
     def matching(self, parsed: ParsedQuery) -> set[int]:
         """Document numbers of every item the query matches (text and filters)."""
-        text_q, filter_q = parsed.text_query(), parsed.filter_query()
-        parts = [q for q in (text_q, filter_q) if q is not None]
-        return set(self.docs_of(parts[0] if len(parts) == 1 else wq.And(parts)))
+        return set(to_ids(self.match_bits(parsed)))
 
-    def tally(self, docs: set[int] | frozenset[int]) -> Tally:
+    def tally(self, docs: int) -> Tally:
+        """The outcome tally of the documents of bitmap ``docs``."""
         counts = self._count("outcome", docs)
         up, over = counts.get("upheld", 0), counts.get("overturned", 0)
         return Tally(up + over, up, over)
@@ -297,32 +307,28 @@ class PrecedentIndex:
             return [v for v in values if v in cats]
         return values
 
-    def _per_doc(self, name: str) -> list[tuple[str, ...]]:
-        """For facet ``name``, the values of every document number (built once per open version)."""
-        table = self._tables.get(name)
-        if table is None:
-            table = [()] * self.searcher.reader().doc_count_all()
-            for v in self.facet_values(name):
-                for d in self.docset(name, v):
-                    table[d] = (*table[d], v)
-            self._tables[name] = table
-        return table
+    def _facet_bits(self, name: str) -> list[tuple[str, int]]:
+        """Each value of facet ``name`` with its bitmap (kept for as long as this version is open)."""
+        found = self._facet_tables.get(name)
+        if found is None:
+            reader = self.searcher.reader()
+            found = self._facet_tables[name] = [
+                (v, term_bits(reader, name, v)) for v in self.facet_values(name)
+            ]
+        return found
 
-    def _count(self, name: str, docs: set[int] | frozenset[int]) -> Counter[str]:
-        if not docs:
-            return Counter()
-        if len(docs) < SMALL_SET:
-            counts: Counter[str] = Counter()
-            for v in self.facet_values(name):
-                n = len(docs & self.docset(name, v))
+    def _count(self, name: str, docs: int) -> Counter[str]:
+        """How many documents of bitmap ``docs`` hold each value of facet ``name`` (exact)."""
+        counts: Counter[str] = Counter()
+        if docs:
+            for v, b in self._facet_bits(name):
+                n = (docs & b).bit_count()
                 if n:
                     counts[v] = n
-            return counts
-        table = self._per_doc(name)
-        return Counter(chain.from_iterable(map(table.__getitem__, docs)))
+        return counts
 
-    def facet(self, name: str, docs: set[int] | frozenset[int]) -> list[Facet]:
-        """Counts of ``docs`` per value of facet ``name`` (outcome, year, guideline, category, ...)."""
+    def facet(self, name: str, docs: int) -> list[Facet]:
+        """Counts of the documents of bitmap ``docs`` per value of facet ``name`` (outcome, year, ...)."""
         return self._facets(name, self._count(name, docs))
 
     def _facets(self, name: str, counts: Counter[str]) -> list[Facet]:
@@ -356,7 +362,7 @@ class PrecedentIndex:
         if limit < 0:
             raise UsageError("--limit must be 0 or more")
         parsed = self.parse(text, options)
-        docs = self.matching(parsed)
+        docs = self.match_bits(parsed)
         tokens = tokens_of([*parsed.words, *parsed.phrases], _analyze)
         hits: list[Hit] = []
         if docs and limit:
@@ -364,7 +370,7 @@ class PrecedentIndex:
                 ranked = rank(
                     docs,
                     tokens,
-                    self.docset,
+                    self.bits,
                     self.total,
                     self._length,
                     self._avg_length,
@@ -385,17 +391,17 @@ class PrecedentIndex:
             hits=hits,
         )
 
-    def newest(self, docs: set[int] | frozenset[int], limit: int) -> list[int]:
-        """The ``limit`` newest of ``docs`` by decision date (undated last), month by month."""
-        picked: list[int] = []
+    def newest(self, docs: int, limit: int) -> list[int]:
+        """The ``limit`` newest documents of bitmap ``docs`` by decision date (undated last), month by
+        month."""
+        picked = 0
         for month in reversed(self.field_values("month")):
-            picked += docs & self.docset("month", month)
-            if len(picked) >= limit:
+            picked |= docs & self.bits("month", month)
+            if picked.bit_count() >= limit:
                 break
-        order = self.order
-        if len(picked) < limit:
-            picked += docs - set(picked)  # the rest are undated
-        return heapq.nlargest(limit, picked, key=order.__getitem__)
+        else:
+            picked = docs  # the rest are undated
+        return newest(picked, limit, self.order)
 
     @property
     def order(self) -> list[int]:
@@ -406,7 +412,7 @@ class PrecedentIndex:
 
     @property
     def total(self) -> int:
-        return len(self.all_docs())
+        return self.all_bits().bit_count()
 
     def _length(self, docnum: int, fieldname: str) -> int:
         return self.searcher.reader().doc_field_length(docnum, fieldname, 0)
@@ -419,17 +425,8 @@ class PrecedentIndex:
         return avg
 
     def _weights(self, fieldname: str, token: str, docnums: list[int]) -> dict[int, float]:
-        """Frequency of ``token`` in ``fieldname`` of each of ``docnums`` (sorted), by skipping along its
-        postings."""
-        out: dict[int, float] = {}
-        m = self.searcher.reader().postings(fieldname, token)
-        for d in docnums:
-            if not m.is_active():
-                break
-            m.skip_to(d)
-            if m.is_active() and m.id() == d:
-                out[d] = m.weight()
-        return out
+        """Frequency of ``token`` in ``fieldname`` of each of ``docnums`` (sorted), from the postings."""
+        return term_weights(self.searcher.reader(), fieldname, token, docnums)
 
     def _hit(self, docnum: int, score: float, tokens: list[str]) -> Hit:
         f = self.searcher.stored_fields(docnum)
@@ -456,6 +453,18 @@ class PrecedentIndex:
             score=score,
             path=f["path"],
         )
+
+
+def _union(bitmaps: Iterable[int]) -> int:
+    out = 0
+    for b in bitmaps:
+        out |= b
+    return out
+
+
+def _size(bits: int) -> int:
+    """Roughly the bytes a bitmap takes."""
+    return bits.bit_length() // 8 + 32
 
 
 def _analyze(text: str) -> list[str]:
