@@ -37,10 +37,11 @@ from ..catalog import load_catalog
 from ..errors import ImrkbError
 from ..records import public_dict, to_json, to_yaml
 from . import notices, pages, render, stamp
-from .corpus import Corpus, iter_records
+from .corpus import Corpus, iter_checked
 from .exports import Exporter
 from .feeds import atom_feed
 from .publish import publishing
+from .recordcache import RecordCache, cache_path
 from .rows import newest_first_key
 from .searchindex import index_site
 from .spool import Spool
@@ -263,12 +264,17 @@ def _build(
     # Pass 1: the light rows, so that guideline pages can be laid out before decision pages link to them.
     blocked: list[str] = []
     spool = Spool(work / "records.spool")  # pass 2 reads the parsed records back, not the YAML
-    for k, (path, d) in enumerate(iter_records(root), start=1):
-        blocked += pii.blocking(d, path.relative_to(root).as_posix())  # the personal-data gate
-        corpus.add(path, d)
-        spool.add(path, d)
-        if k % 5000 == 0:
-            say(f"read {k} records")
+    cache = RecordCache(cache_path(root))  # unchanged records are not parsed or scanned again
+    try:
+        for k, (path, d, found) in enumerate(iter_checked(root, cache, scan=True), start=1):
+            blocked += found  # the personal-data gate
+            corpus.add(path, d)
+            spool.add(path, d)
+            if k % 5000 == 0:
+                say(f"read {k} records")
+    finally:
+        cache.close()
+    say(f"read {cache.hits + cache.misses} records ({cache.misses} parsed, {cache.hits} unchanged)")
     if blocked:
         spool.close()
         spool.path.unlink(missing_ok=True)

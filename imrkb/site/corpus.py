@@ -9,6 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
+from .. import pii
 from ..catalog import Catalog
 from ..categories import classify
 from ..errors import ImrkbError
@@ -16,6 +19,7 @@ from ..models import Citation, Decision
 from ..records import read_record
 from ..takedown import load_ledger
 from .guides import UNRESOLVED_URL, Group, Placement, UnitKey, place, unit_info
+from .recordcache import RecordCache
 from .render import CiteTarget, GroupView, UnitLayout, layout_unit, paged_url
 from .rows import DecisionRow, ItemRow, decision_url, newest_first_key, short
 
@@ -30,23 +34,48 @@ def record_paths(root: Path) -> list[Path]:
     return sorted(p for p in base.glob("*/*.yaml") if not p.name.startswith("."))
 
 
+def read_one(path: Path) -> Decision:
+    """One record; one that cannot be read stops the build naming its file."""
+    try:
+        return read_record(path)
+    except (KeyError, ValueError, TypeError, AttributeError, yaml.YAMLError) as e:
+        what = " ".join(str(e).split())
+        raise ImrkbError(
+            f"{path}: cannot read the record ({type(e).__name__}: {what}); run `imrkb validate` for details"
+        ) from None
+
+
 def iter_records(root: Path) -> Iterator[tuple[Path, Decision]]:
     """Read records one at a time; a record that cannot be read stops the build naming its file.
 
     Records of decisions in the takedown ledger (``removed/``, see :mod:`imrkb.takedown`) are skipped,
     should one come back (the letter ingested again)."""
+    for path, d, _ in iter_checked(root):
+        yield path, d
+
+
+def iter_checked(
+    root: Path, cache: RecordCache | None = None, *, scan: bool = False
+) -> Iterator[tuple[Path, Decision, list[str]]]:
+    """As :func:`iter_records`, with each record's blocking personal-data findings when ``scan`` (else
+    ``[]``); parsed records and findings come from ``cache`` for unchanged files (see
+    :mod:`imrkb.site.recordcache`)."""
     removed = load_ledger(root)
     for path in record_paths(root):
         if path.stem in removed:
             continue
-        try:
-            d = read_record(path)
-        except (KeyError, ValueError, TypeError, AttributeError) as e:
-            raise ImrkbError(
-                f"{path}: cannot read the record ({type(e).__name__}: {e}); run `imrkb validate` for details"
-            ) from None
+        rel = path.relative_to(root).as_posix()
+        st = path.stat() if cache is not None else None
+        hit = cache.get(rel, st) if cache is not None and st is not None else None
+        if hit is not None:
+            d, blocked = hit
+        else:
+            d = read_one(path)
+            blocked = pii.blocking(d, rel) if scan or cache is not None else []
+            if cache is not None and st is not None:
+                cache.put(rel, st, d, blocked)
         if d.id not in removed:
-            yield path, d
+            yield path, d, (blocked if scan else [])
 
 
 @dataclass

@@ -1,0 +1,103 @@
+"""A build's cache of parsed records and their personal-data verdicts, so a rebuild parses only what changed.
+
+Reading a record costs a YAML parse (~1 ms) and the personal-data scan (~1 ms) on every build; a
+rebuild after one changed decision would pay both for every record. The cache keeps, per record file,
+the parsed :class:`~imrkb.models.Decision` and the build's personal-data findings, keyed by the file's
+size, modification and change times (nanoseconds) and inode: any write, rename over or touch of a record
+reads it afresh (as ``make`` and git's index judge files). The whole cache is dropped when the code or
+data that made its entries changes (:func:`fingerprint`: the record model and reader, the personal-data
+scanner and its patterns). It lives in ``ROOT/.imrkb/build-cache/`` (one SQLite file per corpus root, so
+parallel shard builds never share one) and is never published.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+import sqlite3
+from pathlib import Path
+
+from ..models import Decision
+
+#: Sources whose change makes every cached entry stale.
+_SOURCES = ("models.py", "records.py", "pii.py")
+_DATA = ("pii.yaml",)
+
+
+@functools.lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """A digest of the code and data the cached values come from."""
+    pkg = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for p in [pkg / n for n in _SOURCES] + [pkg.parent / "guidelines" / n for n in _DATA]:
+        h.update(p.name.encode() + b"\0" + (p.read_bytes() if p.is_file() else b"-") + b"\0")
+    return h.hexdigest()[:32]
+
+
+def stamp(st: os.stat_result) -> str:
+    """What identifies one version of a file without reading it."""
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+
+
+def cache_path(root: Path) -> Path:
+    """The cache file of the corpus root ``root``."""
+    name = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    return root / ".imrkb" / "build-cache" / f"{name}.sqlite"
+
+
+class RecordCache:
+    """``get``/``put`` parsed records by file; :meth:`close` keeps only the files seen this build."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        try:
+            self.db = self._open()
+        except sqlite3.DatabaseError:  # a damaged file: start again
+            path.unlink(missing_ok=True)
+            self.db = self._open()
+        self.seen: set[str] = set()
+        self.hits = self.misses = 0
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute("CREATE TABLE IF NOT EXISTS records (file TEXT PRIMARY KEY, stamp TEXT, data BLOB)")
+        row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        if row is None or row[0] != fingerprint():
+            db.execute("DELETE FROM records")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint(),))
+        db.execute("BEGIN")
+        return db
+
+    def get(self, file: str, st: os.stat_result) -> tuple[Decision, list[str]] | None:
+        """The cached record and findings of ``file`` if it is unchanged, else ``None``."""
+        self.seen.add(file)
+        row = self.db.execute("SELECT stamp, data FROM records WHERE file = ?", (file,)).fetchone()
+        if row is None or row[0] != stamp(st):
+            self.misses += 1
+            return None
+        try:
+            d, blocked = pickle.loads(row[1])
+        except Exception:  # an entry from another version of a class: read the file again
+            self.misses += 1
+            return None
+        self.hits += 1
+        return d, blocked
+
+    def put(self, file: str, st: os.stat_result, d: Decision, blocked: list[str]) -> None:
+        self.seen.add(file)
+        data = pickle.dumps((d, blocked), protocol=pickle.HIGHEST_PROTOCOL)
+        self.db.execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", (file, stamp(st), data))
+
+    def close(self, *, prune: bool = True) -> None:
+        """Commit; with ``prune``, forget files not seen since this cache was opened (deleted records)."""
+        if prune:
+            gone = [f for (f,) in self.db.execute("SELECT file FROM records") if f not in self.seen]
+            self.db.executemany("DELETE FROM records WHERE file = ?", [(f,) for f in gone])
+        self.db.execute("COMMIT")
+        self.db.close()
