@@ -174,12 +174,34 @@ def decision_summary(d: Decision) -> str:
     return f"{plural(n, 'item')}: {n - over} upheld, {over} overturned"
 
 
+def similar_box(rows: Sequence[DecisionRow], url: str) -> str:
+    """The "similar decisions" box: the decisions most like this one (see :mod:`imrkb.search.neighbours`),
+    each with its date, first item and case outcome; nothing when there are none."""
+    if not rows:
+        return ""
+    items = []
+    for r in rows:
+        more = f" (+{r.n_items - 1} more)" if r.n_items > 1 else ""
+        syn = ' <span class="imrkb-syn-tag">synthetic</span>' if r.synthetic else ""
+        items.append(
+            f'<li data-decision="{esc(r.id)}"><a href="{attr(rel(url, r.url))}">{esc(r.id)}</a>{syn} '
+            f"({esc(r.date or 'undated')}): {esc(r.first_item)}{more} · {esc(r.outcome_label)}</li>"
+        )
+    return (
+        '<section class="imrkb-similar" data-pagefind-ignore><h2 id="similar">Similar decisions</h2>'
+        '<p class="imrkb-note">The decisions of this corpus with the most similar items and rationales '
+        "(computed from their words; not a judgment of legal relevance).</p>"
+        f'<ul>{"".join(items)}</ul></section>'
+    )
+
+
 def decision_page(
     d: Decision,
     url: str,
     categories: Sequence[tuple[str, str | None]],
     targets: Callable[[int, Citation], list[CiteTarget]],
     filters: dict[str, list[str]],
+    similar: Sequence[DecisionRow] = (),
 ) -> str:
     """The page of one decision: facts, items with badges and citation links, summary, downloads."""
     date = d.dates.decision.isoformat() if d.dates.decision else ""
@@ -207,6 +229,7 @@ def decision_page(
         parts.append(_issue(i, issue, url, cat, targets))
     parts.append('<h2 id="summary">Clinical case summary</h2>')
     parts.append(f'<p class="imrkb-text">{esc(d.summary)}</p>' if d.summary else "<p>None recorded.</p>")
+    parts.append(similar_box(similar, url))
     parts.append('<h2 id="record">The record</h2>')
     parts.append(
         f'<p>This page is generated from one YAML record: <a href="../{esc(d.id)}.yaml">YAML</a> · '

@@ -442,7 +442,11 @@ def assemble(
     out = out or root / "site"
     out = out.parent.resolve() / out.name
     shards = (
-        sorted(p for p in shards_dir.iterdir() if p.is_dir() and not p.name.endswith(".builds"))
+        sorted(  # not a shard: a shard's builds folder, its trash (.YEAR.trash) or other dot-folders
+            p
+            for p in shards_dir.iterdir()
+            if p.is_dir() and not p.name.endswith(".builds") and not p.name.startswith(".")
+        )
         if shards_dir.is_dir()
         else []
     )
