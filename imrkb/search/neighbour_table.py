@@ -445,7 +445,7 @@ def load(path: Path) -> NeighbourTable:
     if not path.exists():
         raise TableUnusable("there is none yet")
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with path.open("rb") as f, np.load(f, allow_pickle=False) as z:  # closed even when damaged
             meta = _unblob(z["meta"])
             want = parameters()
             if {k: meta.get(k) for k in want} != want:

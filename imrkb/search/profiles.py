@@ -21,7 +21,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Mapping
 
-from ..models import Decision
+from ..models import Decision, Issue
 from .documents import citation_terms
 from .schema import ANALYZER
 
@@ -42,23 +42,30 @@ def words(text: str | None) -> list[str]:
     return [t.text for t in ANALYZER(text or "")] if text else []
 
 
+def issue_terms(issue: Issue, unnumbered: dict[str, str] | None = None) -> Counter[str]:
+    """The terms of one disputed item with their weighted frequencies; ``unnumbered`` is
+    :func:`.documents.null_chapters` of the catalog."""
+    tf: Counter[str] = Counter()
+    for w in words(issue.item):
+        tf["i:" + w] += ITEM
+    for w in words(issue.original_request):
+        tf["i:" + w] += REQUEST
+    for w in words(issue.rationale):
+        tf["r:" + w] += RATIONALE
+    cited: set[str] = set()
+    for c in (*issue.reviewer_citations, *issue.claims_administrator_citations):
+        for terms in citation_terms(c, unnumbered):
+            cited.update(terms)
+    for t in cited:  # a page cited by both sides counts once per item
+        tf["c:" + t] += CITATION
+    return tf
+
+
 def decision_terms(d: Decision, unnumbered: dict[str, str] | None = None) -> dict[str, float]:
-    """Every term of ``d`` with its weighted frequency (the sum of its field weights over occurrences);
-    ``unnumbered`` is :func:`.documents.null_chapters` of the catalog."""
+    """Every term of ``d`` with its weighted frequency (the sum of its field weights over occurrences)."""
     tf: Counter[str] = Counter()
     for issue in d.issues:
-        for w in words(issue.item):
-            tf["i:" + w] += ITEM
-        for w in words(issue.original_request):
-            tf["i:" + w] += REQUEST
-        for w in words(issue.rationale):
-            tf["r:" + w] += RATIONALE
-        cited: set[str] = set()
-        for c in (*issue.reviewer_citations, *issue.claims_administrator_citations):
-            for terms in citation_terms(c, unnumbered):
-                cited.update(terms)
-        for t in cited:  # a page cited by both sides counts once per item
-            tf["c:" + t] += CITATION
+        tf.update(issue_terms(issue, unnumbered))
     return dict(tf)
 
 
