@@ -211,10 +211,18 @@ def _add(now: dict[str, _Now], item: _Now) -> None:
     now[d] = item
 
 
-def _from_caller(root: Path, records: Iterable[tuple[str, Decision]]) -> dict[str, _Now]:
+def _from_caller(
+    root: Path, records: Iterable[tuple[str, Decision]], old: NeighbourTable | None
+) -> dict[str, _Now]:
+    """The caller's decisions; one whose path and content key are the table's keeps the file size and
+    time the table had for it (so a later scan of the folder need not read it again)."""
     now: dict[str, _Now] = {}
     for path, d in records:
-        _add(now, _Now(Record(d.id, _relative(root, path), profiles.content_key(d)), d))
+        rec = Record(d.id, _relative(root, path), profiles.content_key(d))
+        was = old.records.get(d.id) if old else None
+        if was is not None and (was.path, was.key) == (rec.path, rec.key):
+            rec = was
+        _add(now, _Now(rec, d))
     return now
 
 
@@ -543,7 +551,7 @@ def _update(
             reason = f"the stored table cannot be used: {e}" if path.exists() else "no table yet"
             if say and path.exists():
                 say(f"neighbour table {path} cannot be used: {e}; rebuilding it from the records")
-    now = _from_caller(root, records) if records is not None else _from_disk(root, old, jobs)
+    now = _from_caller(root, records, old) if records is not None else _from_disk(root, old, jobs)
     added, modified, removed = set(now), set(), set()
     if old is not None:
         added = set(now) - set(old.records)
