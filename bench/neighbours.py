@@ -114,7 +114,12 @@ def main() -> int:
     results = []
     for n in (int(s) for s in args.sizes.split(",")):
         root = corpus(n, args.jobs)
-        for name in ("full", "records", "noop", "incremental"):
+        for name in (
+            "records",
+            "full",
+            "noop",
+            "incremental",
+        ):  # noop and incremental after a scan of the folder
             runs = []
             for _ in range(args.repeat):
                 out = subprocess.run(

@@ -3,8 +3,10 @@
 Stages, one module each: :mod:`.schema` (the index fields) → :mod:`.documents` (records → one document per
 item, pure) → :mod:`.store` (versioned index folders, atomic swap, writer lock) → :mod:`.indexer`
 (incremental build) → :mod:`.query` (the query language) → :mod:`.postings` and :mod:`.ranking` (match
-sets and their order) → :mod:`.searching` (tally, facets, snippets) → :mod:`.similar`, :mod:`.stats`,
-:mod:`.api` (``/api/search``); :mod:`.evaluate` judges relevance on a synthetic corpus.
+sets and their order) → :mod:`.searching` (tally, facets, snippets) → :mod:`.stats`,
+:mod:`.api` (``/api/search``); :mod:`.evaluate` judges relevance on a synthetic corpus. "Similar
+decisions" do not use Whoosh: :mod:`.profiles` (a decision's terms and signature) → :mod:`.neighbours`
+(every decision's exact top 5) → :mod:`.neighbour_table` (kept on disk, updated exactly) → :mod:`.similar`.
 """
 
 from __future__ import annotations
