@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 
@@ -12,9 +13,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "similar",
         help="the decisions most like one decision (its items and rationales)",
         description=(
-            "List the decisions most like decision ID, by the distinctive words of its items and "
-            "rationales, best first, with the items that matched. Needs `imrkb index`. Exit status: 0 done, "
-            "2 unknown decision or no index."
+            "List the decisions most like decision ID, by the most distinctive terms of its items, "
+            "rationales and citations, best first (score 0 to 1), with the items that matched: the "
+            "site's 'similar decisions'. Brings the neighbour table (ROOT/.imrkb/neighbours) up to date "
+            "first; the first run builds it. Exit status: 0 done, 2 unknown decision or no decisions "
+            "folder, 75 the table is being updated by another process."
         ),
     )
     p.add_argument("id", metavar="ID", help="a decision id, e.g. CM16-0213037")
@@ -25,11 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..search.searching import PrecedentIndex
     from ..search.similar import similar
 
-    with PrecedentIndex(args.root) as index:
-        found = similar(index, args.id, limit=args.limit)
+    found = similar(args.root, args.id, limit=args.limit, say=lambda line: print(line, file=sys.stderr))
     if args.json:
         print(
             json.dumps(
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if not found:
         print(f"no decisions like {args.id}")
     for rank, s in enumerate(found, 1):
-        print(f"{rank}. {s.decision}  {s.date or 'undated'}  (score {s.score:.1f})")
+        print(f"{rank}. {s.decision}  {s.date or 'undated'}  (score {s.score:.3f})")
         for i in s.items[:4]:
             print(f"   #{i['item_number']} {i['outcome']}: {i['item']}")
         if len(s.items) > 4:

@@ -4,8 +4,10 @@ Stages, one module each: :mod:`.schema` (the index fields) → :mod:`.documents`
 item, pure) → :mod:`.store` (versioned index folders, atomic swap, writer lock) → :mod:`.indexer`
 (incremental build) → :mod:`.query` (the query language) → :mod:`.postings`, :mod:`.bitmaps` and
 :mod:`.ranking` (match sets as bitmaps, and their order) → :mod:`.searching` (tally, facets, snippets) →
-:mod:`.similar`, :mod:`.stats`, :mod:`.api` (``/api/search``); :mod:`.evaluate` judges relevance on a
-synthetic corpus.
+:mod:`.stats`, :mod:`.api` (``/api/search``); :mod:`.evaluate` judges relevance on a synthetic corpus.
+"Similar decisions" do not use Whoosh: :mod:`.profiles` (a decision's terms and signature) →
+:mod:`.neighbours` (every decision's exact top 5) → :mod:`.neighbour_table` (kept on disk, updated
+exactly) → :mod:`.similar`.
 """
 
 from __future__ import annotations

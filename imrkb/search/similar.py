@@ -1,28 +1,23 @@
 """Decisions most like a given one: the "similar decisions" box of a decision page, ``imrkb similar ID``.
 
-The decision's items and rationales give their most distinctive terms (Whoosh's key terms); every item
-holding one scores its weight times its rarity (set arithmetic over the cached term sets, as in
-:mod:`.ranking`), and the best items' scores are summed per decision, so a decision that resembles several
-of this one's items ranks above one that resembles a single item.
+Answers from the neighbour table (:mod:`.neighbour_table`, brought up to date first), so the command and
+the site list the same decisions with the same scores: the similarity of two decisions' signatures of
+their most distinctive terms (items, rationales, citations; :mod:`.profiles`), from 0 (nothing shared)
+to 1. A decision's matching items are those holding a term both signatures share.
 """
 
 from __future__ import annotations
 
-import heapq
-import math
-from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from ..catalog import load_catalog
 from ..errors import UsageError
-from .schema import TEXT_FIELDS
-from .searching import PrecedentIndex
-
-#: Key terms taken from the items and from the rationales.
-ITEM_TERMS = 8
-RATIONALE_TERMS = 20
-#: Best-scoring items grouped by decision.
-CANDIDATES = 200
+from ..records import read_record
+from .documents import clean, null_chapters
+from .neighbour_table import Say, update_neighbours
+from .profiles import as_float, issue_terms
 
 
 @dataclass(frozen=True)
@@ -43,49 +38,25 @@ class SimilarDecision:
         }
 
 
-def similar(index: PrecedentIndex, decision_id: str, limit: int = 5) -> list[SimilarDecision]:
+def similar(root: Path, decision_id: str, limit: int = 5, *, say: Say | None = None) -> list[SimilarDecision]:
     """The ``limit`` decisions most like ``decision_id`` (never itself); :class:`UsageError` if unknown."""
     if limit < 1:
         raise UsageError("--limit must be at least 1")
-    s = index.searcher
-    own = index.docset("decision", decision_id)
-    if not own:
-        raise UsageError(f"no decision {decision_id!r} in the index")
-    fields = [s.stored_fields(d) for d in sorted(own)]
-    items_text = " ".join(f.get("item", "") + " " + f.get("original_request", "") for f in fields)
-    rationale_text = " ".join(f.get("rationale", "") for f in fields)
-    scores: dict[int, float] = defaultdict(float)
-    total = max(1, index.total)
-    for fieldname, text, n in (
-        ("item", items_text, ITEM_TERMS),
-        ("rationale", rationale_text, RATIONALE_TERMS),
-    ):
-        for word, weight in s.key_terms_from_text(fieldname, text, numterms=n):
-            docs = index.docset(fieldname, word)
-            if not docs:
-                continue
-            w = TEXT_FIELDS[fieldname] * float(weight) * math.log(1 + total / len(docs))
-            for d in docs:
-                scores[d] += w
-    for d in own:
-        scores.pop(d, None)
-    order = index.order
-    best = heapq.nlargest(CANDIDATES, scores, key=lambda d: (scores[d], order[d]))
-    by_decision: dict[str, float] = defaultdict(float)
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    meta: dict[str, tuple[str, str]] = {}
-    for d in best:
-        f = s.stored_fields(d)
-        dec = f["decision"]
-        by_decision[dec] += scores[d]
-        found[dec].append(
-            {"item_number": f["facts"]["n"], "item": f.get("item", ""), "outcome": f["outcome"]}
-        )
-        meta[dec] = (f.get("date", ""), f["path"])
-    ranked = sorted(by_decision, key=lambda k: (-by_decision[k], k))[:limit]
-    return [
-        SimilarDecision(
-            k, meta[k][0], by_decision[k], sorted(found[k], key=lambda i: i["item_number"]), meta[k][1]
-        )
-        for k in ranked
-    ]
+    table = update_neighbours(root, say=say).table
+    if decision_id not in table.lists:
+        raise UsageError(f"no decision {decision_id!r} under {Path(root) / 'decisions'}")
+    own = dict(table.signature(decision_id))
+    unnumbered = null_chapters(load_catalog())
+    found = []
+    for other, score in table.ranked(decision_id, limit):
+        path = table.path(other)
+        d = read_record(Path(root) / path)
+        shared = own.keys() & dict(table.signature(other)).keys()
+        items = [
+            {"item_number": n, "item": clean(issue.item), "outcome": issue.outcome}
+            for n, issue in enumerate(d.issues, 1)
+            if shared & issue_terms(issue, unnumbered).keys()
+        ]
+        date = d.dates.decision.isoformat() if d.dates.decision else ""
+        found.append(SimilarDecision(other, date, as_float(score), items, path))
+    return found
