@@ -382,3 +382,25 @@ def test_feed_sitemap_and_downloads(site: dict) -> None:
         rows = list(csv.DictReader(f))
     assert len(rows) == sum(1 for _ in items(site["records"]))
     assert {row["outcome"] for row in rows} == {"upheld", "overturned"}
+
+
+def test_similar_decisions_box_agrees_with_imrkb_similar(site: dict) -> None:
+    """Every decision page lists, in order, the decisions `imrkb similar ID` gives, each linked to its page;
+    never itself; none when the corpus has nothing like it."""
+    boxes = 0
+    for rec in site["records"]:
+        ident = str(rec["id"])
+        page = next(p for p in site["out"].glob(f"decisions/*/{ident}/index.html"))
+        text = page.read_text(encoding="utf-8")
+        box = re.search(r'<section class="imrkb-similar".*?</section>', text)
+        listed = re.findall(r'<li data-decision="([^"]+)"><a href="([^"]+)"', box.group(0)) if box else []
+        proc = run_imrkb("similar", ident, "--json", "--root", str(site["root"]))
+        assert proc.returncode == 0, proc.stderr
+        want = [s["decision"] for s in json.loads(proc.stdout)["similar"]]
+        assert [d for d, _ in listed] == want
+        assert ident not in want
+        for other, href in listed:
+            target = posixpath.normpath(posixpath.join(page.parent.as_posix(), href))
+            assert Path(target, "index.html").is_file() and Path(target).name == other
+        boxes += bool(listed)
+    assert boxes >= len(site["records"]) // 2, "too few decisions have similar ones to test anything"

@@ -28,14 +28,16 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import pii
 from ..catalog import load_catalog
 from ..errors import ImrkbError
+from ..models import Decision
 from ..records import public_dict, to_json, to_yaml
+from ..search.neighbour_table import update_neighbours
 from . import notices, pages, render, stamp
 from .corpus import Corpus, iter_checked
 from .exports import Exporter
@@ -265,16 +267,25 @@ def _build(
     blocked: list[str] = []
     spool = Spool(work / "records.spool")  # pass 2 reads the parsed records back, not the YAML
     cache = RecordCache(cache_path(root))  # unchanged records are not parsed or scanned again
-    try:
+
+    def first_pass() -> Iterator[tuple[str, Decision]]:
         for k, (path, d, found) in enumerate(iter_checked(root, cache, scan=True), start=1):
-            blocked += found  # the personal-data gate
+            blocked.extend(found)  # the personal-data gate
             corpus.add(path, d)
             spool.add(path, d)
             if k % 5000 == 0:
                 say(f"read {k} records")
+            yield path.relative_to(root).as_posix(), d
+
+    records = first_pass()
+    try:  # the "similar decisions" table takes the records as they are read (exact, incremental)
+        similar = update_neighbours(root, records, jobs=min(2, os.cpu_count() or 1), say=say).table
+        for _ in records:  # every record reaches the corpus, whatever the table read
+            pass
     finally:
         cache.close()
     say(f"read {cache.hits + cache.misses} records ({cache.misses} parsed, {cache.hits} unchanged)")
+    rows_by_id = {r.id: r for r in corpus.decisions}
     if blocked:
         spool.close()
         spool.path.unlink(missing_ok=True)
@@ -305,7 +316,8 @@ def _build(
         for k, (path, d) in enumerate(spool.read(), start=1):
             url, cats, filters = corpus.describe(d)
             targets = functools.partial(corpus.targets, d.id)
-            stamper.write(url, safe_title(d.id), render.decision_page(d, url, cats, targets, filters))
+            like = [rows_by_id[o] for o, _ in similar[d.id] if o in rows_by_id]
+            stamper.write(url, safe_title(d.id), render.decision_page(d, url, cats, targets, filters, like))
             rec_dir = extra / "decisions" / d.year_folder
             rec_dir.mkdir(parents=True, exist_ok=True)
             if d.pii or d.pii_override:  # review data is never published: write the public record

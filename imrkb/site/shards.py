@@ -73,8 +73,12 @@ def _view(root: Path, year: str) -> Path:
     (view / "decisions").mkdir(parents=True)
     (view / "decisions" / year).symlink_to(src.resolve(), target_is_directory=True)
     for entry in root.iterdir():
-        if entry.name not in PRIVATE:
+        if entry.name not in PRIVATE and entry.name != ".imrkb":
             (view / entry.name).symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
+    # The shard's own caches (parsed records, similar-decisions table) outlive the view, one per year.
+    state = root / ".imrkb" / "shards" / year
+    state.mkdir(parents=True, exist_ok=True)
+    (view / ".imrkb").symlink_to(state.resolve(), target_is_directory=True)
     return view
 
 
