@@ -13,7 +13,7 @@ import pytest
 from site_corpus import run_imrkb
 
 from imrkb.records import read_record
-from imrkb.site.searchindex import index_site
+from imrkb.site.searchindex import EVERY_WORD, index_site
 
 N = 45
 
@@ -54,6 +54,7 @@ def test_chunks_are_bounded_date_runs_of_real_indexes(site: Path, size: int) -> 
     for newer, older in zip(manifest, manifest[1:], strict=False):
         assert newer["oldest"] >= older["newest"]  # newest first, no overlap: date order = chunk order
     for c in manifest:
+        assert c["every"] == EVERY_WORD  # every decision page has the word: filter-only searches use it
         folder = out / "pagefind" / c["path"]
         entry = json.loads((folder / "pagefind-entry.json").read_text())
         assert entry["languages"]["en"]["page_count"] == c["pages"]

@@ -214,3 +214,15 @@ def test_in_place_reindex_and_back_to_one_chunk(old: Path) -> None:
     assert not list((old / "pagefind").glob("part-*"))
     again = index_site(old, previous=old, chunk_size=1000)
     assert again == manifest
+
+
+def test_a_page_pagefind_leaves_out_is_not_counted(old: Path, tmp_path: Path) -> None:
+    """A page without ``data-pagefind-body`` (a takedown notice) is not indexed, so not in a chunk."""
+    new = next_build(old, tmp_path)
+    page = new / page_lists(old)[0][0][0]
+    rewrite(page, page.read_text(encoding="utf-8").replace(" data-pagefind-body", ""))
+    manifest = index_site(new, previous=old, chunk_size=SIZE)
+    assert [c["pages"] for c in manifest] == [9, 10, 10, 10, 5]
+    entry = json.loads((new / "pagefind" / manifest[0]["path"] / "pagefind-entry.json").read_text())
+    assert entry["languages"]["en"]["page_count"] == 9
+    assert [linked(old, new, c) for c in manifest] == [False, True, True, True, True]
