@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from site_corpus import run_imrkb
 
-from imrkb.site.searchindex import STATE, index_site
+from imrkb.site.searchindex import STATE, carry_index, index_site
 
 N = 45
 SIZE = 10  # 45 pages: chunks of 10, 10, 10, 10, 5
@@ -226,3 +226,20 @@ def test_a_page_pagefind_leaves_out_is_not_counted(old: Path, tmp_path: Path) ->
     entry = json.loads((new / "pagefind" / manifest[0]["path"] / "pagefind-entry.json").read_text())
     assert entry["languages"]["en"]["page_count"] == 9
     assert [linked(old, new, c) for c in manifest] == [False, True, True, True, True]
+
+
+def test_a_carried_index_is_reused_in_place_after_the_previous_build_is_gone(
+    old: Path, tmp_path: Path
+) -> None:
+    """What a shard build does: link the previous index in, delete the previous build, index later."""
+    new = next_build(old, tmp_path)
+    assert carry_index(old, new)
+    expect = json.loads((old / "pagefind" / "chunks.json").read_text())["chunks"]
+    inodes = {c["path"]: (old / "pagefind" / c["path"] / "pagefind.js").stat().st_ino for c in expect}
+    shutil.rmtree(old)
+    messages: list[str] = []
+    manifest = index_site(new, previous=new, chunk_size=SIZE, say=messages.append)
+    assert manifest == expect
+    assert any("5 reused, 0 to index" in m for m in messages), messages
+    assert all((new / "pagefind" / p / "pagefind.js").stat().st_ino == n for p, n in inodes.items())
+    assert not carry_index(tmp_path / "nothing", new)

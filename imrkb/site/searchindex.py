@@ -11,6 +11,13 @@ index in ``pagefind/`` itself). Runs go ``jobs`` at a time.
 filter counts; ``docs/assets/imrkb-pagefind.js`` reads it to answer the search page: filter lists
 without loading any index, only the chunks that can match a filter are searched, results merged by
 score or, for a date order, chunk after chunk (the chunks are date ranges).
+
+Incremental: ``pagefind/indexed.json`` records every chunk's pages with a digest of each page's bytes.
+Given the previous build's site, the next index keeps its chunk boundaries (a new page goes into the
+chunk whose date range holds it, the newest chunk for a new newest decision; a chunk past
+``chunk_size`` splits from its oldest end), hard-links every chunk whose pages are the same paths with
+the same bytes (a chunk is named by a digest of its pages, ``part-<digest>``) and runs Pagefind only
+for the others.
 """
 
 from __future__ import annotations
@@ -281,6 +288,22 @@ def _link_tree(src: Path, dest: Path) -> None:
                 os.link(entry.path, dest / entry.name)
             except OSError:
                 shutil.copyfile(entry.path, dest / entry.name)
+
+
+def carry_index(previous: Path, site: Path) -> bool:
+    """Hard-link the search index of the site ``previous`` (its ``pagefind/``, chunks and state) into
+    the new build ``site``, for a later in-place ``index_site(site, previous=site)`` (or ``python -m
+    imrkb.site.searchindex SITE``) to reuse after ``previous`` is gone. False if it has no index."""
+    src = previous.resolve() / "pagefind"
+    if not (src / STATE).is_file():
+        return False
+    dest = site / "pagefind"
+    shutil.rmtree(dest, ignore_errors=True)
+    for folder in [src, *(p for p in src.iterdir() if p.is_dir() and p.name not in PAGEFIND_DIRS)]:
+        _link_tree(folder, dest / folder.relative_to(src))
+    for name in (MANIFEST, STATE):
+        os.link(src / name, dest / name)
+    return True
 
 
 def _reusable(folder: Path, chunk: Chunk) -> str | None:
