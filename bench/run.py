@@ -47,7 +47,14 @@ BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 NAIVE_MAX = 2000
 TARGET_DOWNLOAD_KB = 300.0
-DOWNLOAD_QUERIES = ["q=lumbar+MRI", "q=Norco&outcome=overturned", "q=acupuncture&year=2015", "q=zzzz"]
+DOWNLOAD_QUERIES = [
+    "q=lumbar+MRI",
+    "q=Norco&outcome=overturned",
+    "q=acupuncture&year=2015",
+    "q=zzzz",
+    "year=2016",  # filters only: newest first
+    "outcome=overturned",
+]
 PY = sys.executable
 
 #: Issue 5's targets on a 2-core, 24 GB machine (the build targets are for 100,000 decisions).

@@ -13,7 +13,7 @@ import pytest
 from site_corpus import run_imrkb
 
 from imrkb.records import read_record
-from imrkb.site.searchindex import index_site
+from imrkb.site.searchindex import EVERY_WORD, index_site
 
 N = 45
 
@@ -54,6 +54,7 @@ def test_chunks_are_bounded_date_runs_of_real_indexes(site: Path, size: int) -> 
     for newer, older in zip(manifest, manifest[1:], strict=False):
         assert newer["oldest"] >= older["newest"]  # newest first, no overlap: date order = chunk order
     for c in manifest:
+        assert c["every"] == EVERY_WORD  # every decision page has the word: filter-only searches use it
         folder = out / "pagefind" / c["path"]
         entry = json.loads((folder / "pagefind-entry.json").read_text())
         assert entry["languages"]["en"]["page_count"] == c["pages"]
@@ -76,10 +77,10 @@ def test_chunks_are_bounded_date_runs_of_real_indexes(site: Path, size: int) -> 
 
 def test_rebuild_back_to_one_chunk_leaves_no_stale_parts(site: Path) -> None:
     out = (site / "site").resolve()
-    index_site(out, chunk_size=7)
-    assert (out / "pagefind" / "part-1").is_dir()
+    parts = [c["path"] for c in index_site(out, chunk_size=7)]
+    assert len(parts) == 7 and all((out / "pagefind" / p).is_dir() for p in parts)
     index_site(out, chunk_size=1000)
-    assert not (out / "pagefind" / "part-1").exists()
+    assert not any((out / "pagefind" / p).exists() for p in parts)
     assert (
         json.loads((out / "pagefind" / "pagefind-entry.json").read_text())["languages"]["en"]["page_count"]
         == N

@@ -6,6 +6,7 @@ Skipped with one line without Chromium/Playwright (required when IMRKB_REQUIRE_B
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -112,3 +113,72 @@ def test_sharded_site_search_finds_what_one_index_finds(served: tuple[str, Path]
     finally:
         server.shutdown()
         server.server_close()
+
+
+FILTER_ONLY = ["year=2015&sort=newest", "outcome=overturned", "year=2016&outcome=upheld&sort=oldest"]
+
+
+def shown(browser: Browser, url: str) -> tuple[str, list[tuple[str, str, str]], int]:
+    """The status, the results shown (link, meta line, excerpt HTML) and the bytes of Pagefind files
+    downloaded, for the search page at ``url`` in a fresh browser context."""
+    context = browser.new_context()
+    page: Page = context.new_page()
+    got: list = []
+    page.on("response", lambda r: got.append(r))
+    try:
+        page.goto(url)
+        expect(page.locator("#imrkb-status")).to_contain_text("found", timeout=20_000)
+        page.wait_for_load_state("networkidle")
+        items = [
+            (
+                li.locator("a").first.get_attribute("href") or "",
+                li.locator(".imrkb-result-meta").inner_text(),
+                li.locator("p").inner_html(),  # with the <mark> highlights
+            )
+            for li in page.locator("#imrkb-results li").all()
+        ]
+        size = sum(len(r.body()) for r in got if r.ok and "/pagefind/" in r.url)
+        return page.inner_text("#imrkb-status"), items, size
+    finally:
+        context.close()
+
+
+def test_filter_only_search_by_the_every_word_shows_what_a_wordless_search_shows(
+    served: tuple[str, Path], browser: Browser
+) -> None:
+    base, site = served
+    index_site(site, chunk_size=15)
+    manifest_file = site / "pagefind" / "chunks.json"
+    manifest = json.loads(manifest_file.read_text())
+    assert all(c.get("every") for c in manifest["chunks"])
+    fast = {q: shown(browser, f"{base}search/?{q}") for q in FILTER_ONLY}
+    for c in manifest["chunks"]:
+        del c["every"]
+    manifest_file.write_text(json.dumps(manifest))  # what a search without the word does
+    slow = {q: shown(browser, f"{base}search/?{q}") for q in FILTER_ONLY}
+    for q in FILTER_ONLY:
+        assert fast[q][1], q
+        assert fast[q][:2] == slow[q][:2], q  # same count, same decisions in the same order, same excerpts
+    # (the bytes each downloads are measured by bench/run.py's download stage: the saving needs big chunks)
+
+
+def test_reindex_with_reuse_searches_like_a_full_index(served: tuple[str, Path], browser: Browser) -> None:
+    base, site = served
+    index_site(site, chunk_size=15)
+    page = sorted((site / "decisions").glob("*/*/index.html"))[30]
+    text = page.read_text(encoding="utf-8")
+    page.unlink()
+    page.write_text(text.replace("</h1>", "</h1><p>Zyzzyvax</p>", 1), encoding="utf-8")
+    try:
+        messages: list[str] = []
+        index_site(site, previous=site, chunk_size=15, say=messages.append)
+        assert any("5 reused, 1 to index" in m for m in messages), messages
+        queries = [*SEARCHES, "q=Zyzzyvax"]
+        reused = {q: shown(browser, f"{base}search/?{q}")[:2] for q in queries}
+        assert reused["q=Zyzzyvax"][0].startswith("1 decision found")
+        index_site(site, chunk_size=15)  # a full index of the same pages
+        full = {q: shown(browser, f"{base}search/?{q}")[:2] for q in queries}
+        assert reused == full
+    finally:
+        page.unlink()
+        page.write_text(text, encoding="utf-8")
