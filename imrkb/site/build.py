@@ -42,7 +42,7 @@ from . import notices, pages, render, stamp
 from .corpus import Corpus, iter_checked
 from .exports import Exporter
 from .feeds import atom_feed
-from .publish import publishing
+from .publish import published, publishing
 from .recordcache import RecordCache, cache_path
 from .rows import newest_first_key
 from .searchindex import index_site
@@ -243,13 +243,22 @@ def build_site(
     out = out.parent.resolve() / out.name  # not resolve(): ``out`` is a link to the published build
     info: dict[str, object] = {}
     with publishing(out, info) as folder:
-        report = _build(root, folder, site_url=site_url, search_index=search_index, say=say)
+        previous = published(out)  # live until the switch: only read, for the search index's reuse
+        report = _build(
+            root, folder, site_url=site_url, search_index=search_index, say=say, previous=previous
+        )
         info.update(decisions=report.decisions, items=report.items, pages=report.pages)
     return dataclasses.replace(report, out=out)
 
 
 def _build(
-    root: Path, out: Path, *, site_url: str | None, search_index: bool, say: Callable[[str], None]
+    root: Path,
+    out: Path,
+    *,
+    site_url: str | None,
+    search_index: bool,
+    say: Callable[[str], None],
+    previous: Path | None = None,
 ) -> BuildReport:
     """Build the whole site for the corpus under ``root`` into the empty folder ``out``."""
     t0 = time.monotonic()
@@ -354,5 +363,7 @@ def _build(
     _merge_tree(extra, out)
     if search_index:
         say("indexing decision pages with pagefind")
-        index_site(out, jobs=1, say=say)  # one chunk at a time: bounded memory
+        # One chunk at a time (bounded memory); chunks whose pages are unchanged since the previous build
+        # are reused from it (every page is hashed: this build wrote them all afresh).
+        index_site(out, previous=previous, jobs=1, say=say)
     return BuildReport(len(corpus.decisions), len(corpus.items), n_pages, out, time.monotonic() - t0)
