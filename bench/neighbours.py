@@ -30,16 +30,14 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from clock import cpu_seconds  # noqa: E402
 
 from imrkb.records import atomic_write_text, read_record, to_yaml  # noqa: E402
 from imrkb.search.neighbour_table import table_home, update_neighbours  # noqa: E402
 
 WORK = ROOT / "bench" / "work" / "neighbours"
-
-
-def cpu_seconds() -> float:
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def peak_mb() -> float:

@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import shutil
 import sys
 import time
@@ -31,15 +30,13 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from clock import cpu_seconds  # noqa: E402
 
 from imrkb.site.searchindex import CHUNK_SIZE, STATE, index_site  # noqa: E402
 
 WORK = ROOT / "bench" / "work" / "pagefind"
-
-
-def cpu() -> float:
-    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
 
 
 def link_site(src: Path, dest: Path) -> None:
@@ -79,9 +76,9 @@ def add(site: Path, like: str) -> str:
 
 
 def timed(fn: Any) -> tuple[float, float, Any]:
-    t0, c0 = time.perf_counter(), cpu()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     out = fn()
-    return time.perf_counter() - t0, cpu() - c0, out
+    return time.perf_counter() - t0, cpu_seconds() - c0, out
 
 
 def main() -> int:

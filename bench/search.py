@@ -33,6 +33,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from clock import cpu_seconds  # noqa: E402
 
 from imrkb.records import from_dict, load_yaml_text  # noqa: E402
 from imrkb.search.documents import decision_documents  # noqa: E402
@@ -43,11 +46,6 @@ from imrkb.search.searching import PrecedentIndex  # noqa: E402
 
 WORK = ROOT / "bench" / "work" / "search"
 ITEMS_PER_LETTER = 2.33  # the synthetic generator's mean; corpora are sized in letters
-
-
-def cpu_seconds() -> float:
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def main_cpu_seconds() -> float:
