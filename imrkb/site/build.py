@@ -325,7 +325,8 @@ def _build(
         for k, (path, d) in enumerate(spool.read(), start=1):
             url, cats, filters = corpus.describe(d)
             targets = functools.partial(corpus.targets, d.id)
-            like = [rows_by_id[o] for o, _ in similar[d.id] if o in rows_by_id]
+            near = similar[d.id] if d.id in similar.lists else []  # every decision is there; be safe
+            like = [rows_by_id[o] for o, _ in near if o in rows_by_id]
             stamper.write(url, safe_title(d.id), render.decision_page(d, url, cats, targets, filters, like))
             rec_dir = extra / "decisions" / d.year_folder
             rec_dir.mkdir(parents=True, exist_ok=True)
