@@ -61,7 +61,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                 write_page(staging, url, title, html)
         else:
             for url, title, html in stamp.template_pages(range(1, 6)):
-                write_page(staging, url, title, html, template=True)
+                write_page(staging, url, title, html, in_sitemap=False)
         run_mkdocs(staging, base / name / "site", None)
         out[name] = base / name / "site"
     return out

@@ -82,13 +82,11 @@ def page_path(url: str) -> str:
     return url + "index.md"
 
 
-def write_page(
-    staging: Path, url: str, title: str, html: str, *, removed: bool = False, template: bool = False
-) -> None:
+def write_page(staging: Path, url: str, title: str, html: str, *, in_sitemap: bool = True) -> None:
     """Stage a generated page for MkDocs (its HTML bypasses Markdown: see :mod:`imrkb.site.hooks`)."""
     meta: dict[str, object] = {"title": safe_title(title), "imrkb": "html", "hide": ["toc"]}
-    if removed or template:  # a takedown notice or a stamp template: the theme's sitemap leaves it out
-        meta["imrkb_removed"] = True
+    if not in_sitemap:  # a stamp template: the theme's sitemap leaves it out
+        meta["imrkb_unlisted"] = True
     path = staging / page_path(url)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(front_matter(meta) + html + "\n", encoding="utf-8")
@@ -305,7 +303,7 @@ def _build(
     # page in the navigation); every generated page is then stamped into its template (see stamp.py).
     nav = own_template_urls(staging)
     for url, title, html in stamp.template_pages(STAMP_DEPTHS, nav):
-        write_page(staging, url, title, html, template=url not in nav)
+        write_page(staging, url, title, html, in_sitemap=url in nav)
     frag_dir = staging / ".fragments"
     frag_dir.mkdir()
     for name, html in pages.home_fragments(corpus).items():
@@ -349,13 +347,12 @@ def _build(
     for url, title, html in generated:
         stamper.write(url, safe_title(title), html)
         n_pages += 1
-    listed = len(stamper.written)
     for url, title, html in notices.notice_pages(root):  # taken-down decisions: a notice at their URL
-        stamper.write(url, safe_title(title), html)
+        stamper.write(url, safe_title(title), html, in_sitemap=False)
         n_pages += 1
     stamper.check_nav_written()
     say(f"wrote {n_pages} generated pages")
-    write_sitemap(out, feed_url, stamper.written[:listed], skip=stamper.nav_urls)
+    write_sitemap(out, feed_url, stamper.listed, skip=stamper.nav_urls)
 
     newest = sorted(corpus.decisions, key=newest_first_key)[:FEED_SIZE]
     (extra / "feed.xml").write_text(

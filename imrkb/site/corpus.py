@@ -65,17 +65,20 @@ def iter_checked(
         if path.stem in removed:
             continue
         rel = path.relative_to(root).as_posix()
-        st = path.stat() if cache is not None else None
-        hit = cache.get(rel, st) if cache is not None and st is not None else None
-        if hit is not None:
-            d, blocked = hit
-        else:
+        if cache is None:
             d = read_one(path)
-            blocked = pii.blocking(d, rel) if scan or cache is not None else []
-            if cache is not None and st is not None:
-                cache.put(rel, st, d, blocked)
+            found = pii.blocking(d, rel) if scan else []
+        else:  # a cached entry always holds the findings, whoever asks next
+            st = path.stat()  # before reading: a write after it changes the stamp
+            hit = cache.get(rel, st)
+            if hit is None:
+                d = read_one(path)
+                found = pii.blocking(d, rel)
+                cache.put(rel, st, d, found)
+            else:
+                d, found = hit
         if d.id not in removed:
-            yield path, d, (blocked if scan else [])
+            yield path, d, (found if scan else [])
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """The "removed" notice that stands at the URL of a taken-down decision (see :mod:`imrkb.takedown`).
 
 It holds the id, the date of removal and links back into the site; nothing of the decision, not even
-the reason for the removal. Its page is kept out of the sitemap (the theme's ``sitemap.xml`` skips
-pages whose front matter says ``imrkb_removed``) and out of the Pagefind index.
+the reason for the removal. Its page is kept out of the sitemap (the build writes it with
+``in_sitemap=False``) and out of the Pagefind index.
 """
 
 from __future__ import annotations

@@ -79,12 +79,12 @@ def trash_dir(out: Path) -> Path:
     return out.with_name(f".{out.name}.trash")
 
 
-def collect_garbage(out: Path, *, wait: bool = False) -> list[str]:
+def collect_garbage(out: Path) -> list[str]:
     """Clear everything behind ``out`` but the published build; return the names cleared.
 
     Each is renamed into a fresh folder of :func:`trash_dir` (one atomic step, whatever its size) and a
-    detached process deletes that folder, so no build waits for hundreds of thousands of unlinks
-    (``wait=True`` deletes here and now). Trash left by a purge that was killed is purged again.
+    detached process deletes that folder, so no build waits for hundreds of thousands of unlinks.
+    Trash left by a purge that was killed is purged again.
     Call under :func:`build_lock`: the only other folders are half-built or superseded ones.
     """
     home = builds_dir(out)
@@ -103,10 +103,7 @@ def collect_garbage(out: Path, *, wait: bool = False) -> list[str]:
             tmp.unlink(missing_ok=True)
             removed.append(tmp.name)
     for old in sorted(trash.iterdir()) if trash.is_dir() else []:
-        if wait:
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            _purge_in_background(old)
+        _purge_in_background(old)
     with contextlib.suppress(OSError):
         trash.rmdir()  # only when empty
     return removed

@@ -15,6 +15,7 @@ title or content is ever searched for markers or interpreted (the content is esc
 from __future__ import annotations
 
 import html
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,7 +99,8 @@ class Stamper:
         self.templates = {d: self._load(template_url(d)) for d in sorted(set(depths))}
         self.nav_urls = frozenset(nav)
         self.nav_templates = {u: self._load(u) for u in sorted(self.nav_urls)}
-        self.written: list[str] = []
+        self.written: set[str] = set()
+        self.listed: list[str] = []  # written pages for the sitemap, in the order written
 
     def _load(self, url: str) -> Template:
         path = self.site / url / "index.html"
@@ -119,20 +121,21 @@ class Stamper:
 
     def check_nav_written(self) -> None:
         """Every navigation page staged as a template was stamped (else it would show the markers)."""
-        missing = sorted(self.nav_urls - set(self.written))
+        missing = sorted(self.nav_urls - self.written)
         if missing:
             raise ImrkbError(
                 f"pages in the navigation or linked from docs/ were not generated: {', '.join(missing)}"
             )
 
-    def write(self, url: str, title: str, content: str) -> None:
+    def write(self, url: str, title: str, content: str, *, in_sitemap: bool = True) -> None:
+        """Write the page at ``url``; ``in_sitemap=False`` keeps it out of :attr:`listed` (a notice)."""
         path = self.site / url / "index.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(self.page(url, title, content), encoding="utf-8")
-        self.written.append(url)
+        self.written.add(url)
+        if in_sitemap:
+            self.listed.append(url)
 
     def remove_templates(self) -> None:
         """Delete the template pages from the built site (they are not pages of the site)."""
-        import shutil
-
         shutil.rmtree(self.site / TEMPLATE_DIR, ignore_errors=True)
