@@ -22,7 +22,7 @@ from pathlib import Path
 from site_corpus import corpus, run_imrkb, write_corpus
 
 from imrkb.search import store
-from imrkb.site.publish import LOCK, MARKER, builds_dir, trash_dir
+from imrkb.site.publish import LOCK, MARKER, builds_dir, standby, trash_dir
 
 TRIALS = 20
 SEED = 20266
@@ -121,7 +121,15 @@ def test_killed_builds_leave_the_published_site_intact(tmp_path: Path) -> None:
     assert last.returncode == 0, last.stderr
     assert published_ids(site) == {p.stem for p in root.glob("decisions/*/*.yaml")}
     left = sorted(p.name for p in builds_dir(site).iterdir())
-    assert left == sorted([LOCK, site.resolve().name])
+    spare = standby(site)  # the build the last one replaced, kept for the next rebuild to recycle
+    assert spare is not None
+    assert left == sorted([LOCK, site.resolve().name, spare.name])
+    # And what it published is what a full build of the same records makes.
+    full = root / "full"
+    assert run_imrkb("build", "--root", str(root), "--out", str(full), "--full").returncode == 0
+    assert published_ids(full) == published_ids(site)
+    for rel in ("data/decisions.jsonl", "data/decisions.csv", "sitemap.xml", "browse/year/2018/index.html"):
+        assert (site / rel).read_bytes() == (full / rel).read_bytes(), rel
     assert not list(root.glob(".site.link-*"))
     # Superseded builds were moved to the trash, which a detached process empties and removes.
     deadline = time.monotonic() + 120

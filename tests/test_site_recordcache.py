@@ -66,7 +66,7 @@ def test_deleted_records_leave_the_cache_and_a_damaged_cache_starts_again(tmp_pa
     paths[0].unlink()
     got, _ = read_all(tmp_path)
     db = sqlite3.connect(cache_path(tmp_path))
-    files = {f for (f,) in db.execute("SELECT file FROM records")}
+    files = {f for (f,) in db.execute("SELECT file FROM entries")}
     db.close()
     assert len(files) == len(got) == len(paths) - 1
     assert paths[0].relative_to(tmp_path).as_posix() not in files

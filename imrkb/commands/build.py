@@ -20,6 +20,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--no-search-index", action="store_true", help="skip the Pagefind index")
     p.add_argument(
+        "--full",
+        action="store_true",
+        help="render every page into an empty folder (a rebuild otherwise renders only what changed)",
+    )
+    p.add_argument(
         "--no-precedent-index", action="store_true", help="skip updating the Whoosh index (imrkb index)"
     )
     shard = p.add_mutually_exclusive_group()
@@ -42,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.shard or args.assemble or args.shards:
         return run_sharded(args)
-    report = build_site(args.root, args.out, site_url=args.site_url, search_index=not args.no_search_index)
+    report = build_site(
+        args.root, args.out, site_url=args.site_url, search_index=not args.no_search_index, full=args.full
+    )
     print(
         f"imrkb build: {report.decisions} decisions, {report.items} items, {report.pages} generated pages "
         f"-> {report.out} in {report.seconds:.1f} s",

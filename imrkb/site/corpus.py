@@ -18,7 +18,8 @@ from ..errors import ImrkbError
 from ..models import Citation, Decision
 from ..records import read_record
 from ..takedown import load_ledger
-from .guides import UNRESOLVED_URL, Group, Placement, UnitKey, place, unit_info
+from .guides import UNRESOLVED_URL, Group, UnitKey, place, unit_info
+from .html import slug
 from .recordcache import RecordCache
 from .render import CiteTarget, GroupView, UnitLayout, layout_unit, paged_url
 from .rows import DecisionRow, ItemRow, decision_url, newest_first_key, short
@@ -81,6 +82,57 @@ def iter_checked(
             yield path, d, (found if scan else [])
 
 
+#: What a decision contributes to the list pages, as plain tuples (cheap to keep between builds):
+#: its :class:`DecisionRow` fields, each item's :class:`ItemRow` fields, and each citation as
+#: ``(item number - 1, side, placements or None, guideline, text)``, a placement being
+#: ``(guideline, unit slug, group slug, group label, group sort, group known)``.
+Light = tuple[tuple, tuple[tuple, ...], tuple[tuple, ...]]
+
+
+def light(d: Decision, catalog: Catalog) -> Light:
+    """The :data:`Light` form of ``d``: everything the list, guideline and statistics pages take from it."""
+    url = decision_url(d)
+    date = d.dates.decision.isoformat() if d.dates.decision else ""
+    items = []
+    cites = []
+    for n, issue in enumerate(d.issues):
+        cat, sub = classify(issue.item)
+        items.append((d.id, url, date, n + 1, short(issue.item), issue.outcome, cat, sub, d.synthetic))
+        for side, attr in SIDES:
+            for c in getattr(issue, attr):
+                placements = place(c, catalog)
+                placed = None
+                if placements is not None:
+                    placed = tuple((p.unit.guideline, p.unit.slug, *_fields(p.group)) for p in placements)
+                cites.append((n, side, placed, c.guideline, c.text))
+    over = sum(1 for i in d.issues if i.outcome == "overturned")
+    first = short(d.issues[0].item, 120) if d.issues else ""
+    drow = (d.id, url, date, len(d.issues), over, tuple(d.reviewer.specialties), d.synthetic, first)
+    return drow, tuple(items), tuple(cites)
+
+
+def _fields(g: Group) -> tuple[str, str, tuple[int, int, str], bool]:
+    return g.slug, g.label, g.sort, g.known
+
+
+def listing_keys(lt: Light) -> set[str]:
+    """The paginated lists a decision appears on (the keys of :func:`imrkb.site.pages.listings`)."""
+    drow, items, cites = lt
+    keys = {f"year/{slug(drow[1].split('/')[1])}"}
+    keys.update(f"specialty/{slug(s)}" for s in drow[5])
+    for t in items:
+        keys.add(f"outcome/{slug(t[5])}")
+        keys.add(f"category/{t[6]}")
+        if t[7]:
+            keys.add(f"sub/{t[6]}/{t[7]}")
+    for _n, _side, placed, _g, _t in cites:
+        if placed is None:
+            keys.add("unresolved")
+        else:
+            keys.update(f"unit/{p[0]}/{p[1]}" for p in placed)
+    return keys
+
+
 @dataclass
 class GroupAgg:
     group: Group
@@ -112,6 +164,7 @@ class Corpus:
     seen_ids: dict[str, Path] = field(default_factory=dict)
     layouts: dict[UnitKey, UnitLayout] = field(default_factory=dict)
     row_page: dict[tuple[UnitKey, str, str, int], int] = field(default_factory=dict)
+    _units: dict[tuple[str, str], UnitKey] = field(default_factory=dict, repr=False)
 
     # ---------------------------------------------------------------- placing citations
 
@@ -171,36 +224,48 @@ class Corpus:
 
     def add(self, path: Path, d: Decision) -> None:
         """Record ``d``'s rows (first pass; decision pages are rendered after :meth:`finish`)."""
-        if d.id in self.seen_ids:
-            raise ImrkbError(f"{path}: duplicate id {d.id} (also in {self.seen_ids[d.id]})")
-        self.seen_ids[d.id] = path
-        url = decision_url(d)
-        date = d.dates.decision.isoformat() if d.dates.decision else ""
-        for n, issue in enumerate(d.issues, start=1):
-            cat, sub = classify(issue.item)
-            row = ItemRow(d.id, url, date, n, short(issue.item), issue.outcome, cat, sub, d.synthetic)
-            self.items.append(row)
-            for side, attr in SIDES:
-                for c in getattr(issue, attr):
-                    self._place(row, side, c)
-        over = sum(1 for i in d.issues if i.outcome == "overturned")
-        first = short(d.issues[0].item, 120) if d.issues else ""
-        drow = DecisionRow(d.id, url, date, len(d.issues), over, d.reviewer.specialties, d.synthetic, first)
+        self.add_light(path, light(d, self.catalog))
+
+    def add_light(self, path: Path | str, lt: Light) -> None:
+        """Record the rows of a decision from its :func:`light` form (a rebuild keeps these, not records)."""
+        drow_t, items_t, cites = lt
+        if drow_t[0] in self.seen_ids:
+            raise ImrkbError(f"{path}: duplicate id {drow_t[0]} (also in {self.seen_ids[drow_t[0]]})")
+        self.seen_ids[drow_t[0]] = Path(path)
+        rows = [ItemRow(*t) for t in items_t]
+        self.items.extend(rows)
+        for n, side, placed, guideline, text in cites:
+            row = rows[n]
+            if placed is None:
+                self.unresolved.append((row, side, guideline, text))
+                continue
+            for g, u, gslug, label, sort, known in placed:
+                groups = self.units[self._unit(g, u)]
+                agg = groups.get(gslug)
+                if agg is None:
+                    agg = groups[gslug] = GroupAgg(Group(gslug, label, sort, known))
+                agg.add(row, side)
+        drow = DecisionRow(*drow_t)
         self.decisions.append(drow)
-        for s in set(d.reviewer.specialties):
+        for s in set(drow.specialties):
             self.by_specialty[s].append(drow)
 
-    def _place(self, row: ItemRow, side: str, c: Citation) -> None:
-        placements: list[Placement] | None = place(c, self.catalog)
-        if placements is None:
-            self.unresolved.append((row, side, c.guideline, c.text))
-            return
-        for p in placements:
-            groups = self.units[p.unit]
-            agg = groups.get(p.group.slug)
-            if agg is None:
-                agg = groups[p.group.slug] = GroupAgg(p.group)
-            agg.add(row, side)
+    def _unit(self, guideline: str, unit_slug: str) -> UnitKey:
+        key = (guideline, unit_slug)
+        unit = self._units.get(key)
+        if unit is None:
+            unit = self._units[key] = UnitKey(guideline, unit_slug)
+        return unit
+
+    def page_numbers(self, lt: Light) -> tuple[int, ...]:
+        """The guideline page number of each placement of a decision: what its citation links depend
+        on besides the record (a rebuild re-renders a decision page when these move). After :meth:`finish`."""
+        did = lt[0][0]
+        out = []
+        for n, _side, placed, _g, _t in lt[2]:
+            for g, u, gslug, *_ in placed or ():
+                out.append(self.row_page.get((self._unit(g, u), gslug, did, n + 1), 1))
+        return tuple(out)
 
     # ---------------------------------------------------------------- summaries
 

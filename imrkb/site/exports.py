@@ -7,6 +7,7 @@ Both stream: one record in memory at a time. CSV cells that a spreadsheet would 
 from __future__ import annotations
 
 import csv
+import io
 import json
 from typing import IO, Any
 
@@ -83,6 +84,19 @@ def csv_rows(d: Decision) -> list[list[str]]:
         )
         rows.append([_cell(v) for v in values])
     return rows
+
+
+def csv_text(d: Decision) -> str:
+    """The CSV lines of one record, as :class:`Exporter` writes them (the header aside)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(csv_rows(d))
+    return buf.getvalue()
+
+
+def csv_header() -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(CSV_COLUMNS)
+    return buf.getvalue()
 
 
 class Exporter:

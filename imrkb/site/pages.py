@@ -5,13 +5,15 @@ Each generator yields ``(url, title, html)``; :mod:`imrkb.site.build` writes the
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 from ..categories import load_vocabulary
 from .charts import Bar, bar_chart
 from .corpus import Corpus
-from .guides import NO_TOPIC, UNRESOLVED_URL, UnitKey, all_units, unit_info
+from .guides import NO_TOPIC, UNRESOLVED_URL, UnitInfo, UnitKey, all_units, unit_info
 from .html import attr, esc, pct, rel, slug
 from .render import (
     PAGE_SIZE,
@@ -32,6 +34,8 @@ from .render import (
 from .rows import DecisionRow, ItemRow, newest_first_key
 
 Page = tuple[str, str, str]
+#: A paginated list: called, it renders the list's pages.
+Listing = Callable[[], Iterator[Page]]
 
 
 def _over(rows: Sequence[ItemRow]) -> int:
@@ -75,9 +79,18 @@ def _specialties(corpus: Corpus) -> dict[str, tuple[str, list[DecisionRow]]]:
     return out
 
 
-def browse_pages(corpus: Corpus) -> Iterator[Page]:
-    """Browse by outcome, year, reviewer specialty and inferred treatment category; and the index."""
-    vocab = load_vocabulary()
+@dataclass
+class _Browse:
+    """The corpus's rows grouped the ways the browse pages list them."""
+
+    by_outcome: dict[str, list[ItemRow]]
+    by_cat: dict[str, list[ItemRow]]
+    by_sub: dict[tuple[str, str], list[ItemRow]]
+    by_year: dict[str, list[DecisionRow]]
+    specialties: dict[str, tuple[str, list[DecisionRow]]]
+
+
+def _browse(corpus: Corpus) -> _Browse:
     by_outcome: dict[str, list[ItemRow]] = defaultdict(list)
     by_cat: dict[str, list[ItemRow]] = defaultdict(list)
     by_sub: dict[tuple[str, str], list[ItemRow]] = defaultdict(list)
@@ -89,18 +102,30 @@ def browse_pages(corpus: Corpus) -> Iterator[Page]:
     by_year: dict[str, list[DecisionRow]] = defaultdict(list)
     for d in corpus.decisions:
         by_year[d.url.split("/")[1]].append(d)
-    specialties = _specialties(corpus)
+    return _Browse(by_outcome, by_cat, by_sub, by_year, _specialties(corpus))
 
-    for outcome, rows in sorted(by_outcome.items()):
+
+def browse_listings(corpus: Corpus) -> dict[str, Listing]:
+    """The paginated browse lists by outcome, year, reviewer specialty and inferred treatment category,
+    keyed as :func:`imrkb.site.corpus.listing_keys` names them."""
+    b = _browse(corpus)
+    vocab = load_vocabulary()
+    out: dict[str, Listing] = {}
+    for outcome, rows in sorted(b.by_outcome.items()):
         verdict = "upheld (not medically necessary)"
         if outcome == "overturned":
             verdict = "overturned (medically necessary)"
         intro = f"<p>Items whose utilization-review denial the reviewer {verdict}.</p>"
-        yield from _paged_items(f"Items {outcome}", intro, f"browse/outcome/{slug(outcome)}/", rows)
-    for year, drows in sorted(by_year.items()):
-        yield from _paged_decisions(f"Decisions of {year}", "", f"browse/year/{slug(year)}/", drows)
-    for _, (name, drows) in sorted(specialties.items()):
-        yield from _paged_decisions(
+        out[f"outcome/{slug(outcome)}"] = functools.partial(
+            _paged_items, f"Items {outcome}", intro, f"browse/outcome/{slug(outcome)}/", rows
+        )
+    for year, drows in sorted(b.by_year.items()):
+        out[f"year/{slug(year)}"] = functools.partial(
+            _paged_decisions, f"Decisions of {year}", "", f"browse/year/{slug(year)}/", drows
+        )
+    for s, (name, drows) in sorted(b.specialties.items()):
+        out[f"specialty/{s}"] = functools.partial(
+            _paged_decisions,
             f"Reviewer specialty: {name}",
             "<p>Decisions whose expert reviewer lists this specialty.</p>",
             specialty_url(name),
@@ -120,14 +145,25 @@ def browse_pages(corpus: Corpus) -> Iterator[Page]:
             note + f'<p>Part of <a href="{attr(rel(url, category_url(cat)))}">{esc(cat)}</a>.</p>'
         )
 
-    for cat, rows in sorted(by_cat.items()):
+    for cat, rows in sorted(b.by_cat.items()):
         subs = sorted({r.subcategory for r in rows if r.subcategory})
-        yield from _paged_items(f"Treatment category: {cat}", cat_intro(cat, subs), category_url(cat), rows)
-    for (cat, sub), rows in sorted(by_sub.items()):
-        yield from _paged_items(
-            f"Treatment category: {cat} › {sub}", sub_intro(cat), category_url(cat, sub), rows
+        out[f"category/{cat}"] = functools.partial(
+            _paged_items, f"Treatment category: {cat}", cat_intro(cat, subs), category_url(cat), rows
         )
+    for (cat, sub), rows in sorted(b.by_sub.items()):
+        out[f"sub/{cat}/{sub}"] = functools.partial(
+            _paged_items, f"Treatment category: {cat} › {sub}", sub_intro(cat), category_url(cat, sub), rows
+        )
+    return out
 
+
+def browse_index(corpus: Corpus) -> Page:
+    """The browse index: every list with its count."""
+    b = _browse(corpus)
+    by_outcome, by_year, by_cat, by_sub = b.by_outcome, b.by_year, b.by_cat, b.by_sub
+    specialties = b.specialties
+    vocab = load_vocabulary()
+    note = f'<p class="imrkb-note">{esc(vocab.inferred_note)}</p>'
     # The index.
     url = "browse/"
     parts = [
@@ -170,7 +206,7 @@ def browse_pages(corpus: Corpus) -> Iterator[Page]:
         f'</ul><h2 id="guideline">By guideline</h2><p><a href="{attr(rel(url, "guidelines/"))}">'
         "Guideline pages</a>: every chapter and topic with the items that cite it.</p>"
     )
-    yield url, "Browse", "".join(parts)
+    return url, "Browse", "".join(parts)
 
 
 def _unit_counts(corpus: Corpus, key: UnitKey) -> tuple[int, int]:
@@ -181,19 +217,53 @@ def _unit_counts(corpus: Corpus, key: UnitKey) -> tuple[int, int]:
     return len(seen), sum(1 for o in seen.values() if o == "overturned")
 
 
-def guideline_pages(corpus: Corpus) -> Iterator[Page]:
-    """Family pages, unit (chapter/topic) pages, group pages, the unresolved page and the index."""
-    cat = corpus.catalog
-    units = {u.key: u for u in all_units(cat)}
+def _units(corpus: Corpus) -> dict[str, list[UnitInfo]]:
+    """Every unit of the catalog and every unit cited, by guideline family, in catalog order."""
+    units = {u.key: u for u in all_units(corpus.catalog)}
     for key in corpus.units:
-        units.setdefault(key, unit_info(key, cat))
-    by_family: dict[str, list] = defaultdict(list)
+        units.setdefault(key, unit_info(key, corpus.catalog))
+    by_family: dict[str, list[UnitInfo]] = defaultdict(list)
     for info in units.values():
         by_family[info.key.guideline].append(info)
+    return {g: sorted(infos, key=lambda u: (u.order, u.key.slug)) for g, infos in by_family.items()}
 
+
+def _unit_pages(corpus: Corpus, info: UnitInfo) -> Iterator[Page]:
+    g = corpus.catalog.guidelines[info.key.guideline]
+    layout = corpus.layouts.get(info.key) or layout_unit([])
+    title = info.title if info.key.slug else g.name
+    family_url = f"guidelines/{g.id}/"
+    for page in range(1, len(layout.pages) + 1):
+        html = unit_page(title, g.short, family_url, info.key.url, layout, page)
+        yield paged_url(info.key.url, page), f"{g.short}: {title}", html
+
+
+def _unresolved_pages(corpus: Corpus) -> Iterator[Page]:
+    rows = sorted(corpus.unresolved, key=lambda t: newest_first_key(t[0]))
+    for page in range(1, n_pages(len(rows)) + 1):
+        chunk = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        yield paged_url(UNRESOLVED_URL, page), "Unresolved citations", unresolved_page(chunk, page, len(rows))
+
+
+def guideline_listings(corpus: Corpus) -> dict[str, Listing]:
+    """The unit (chapter/topic) pages and the unresolved citations, keyed as
+    :func:`imrkb.site.corpus.listing_keys` names them."""
+    out: dict[str, Listing] = {}
+    by_family = _units(corpus)
+    for g in corpus.catalog:
+        for info in by_family.get(g.id, []):
+            out[f"unit/{info.key.guideline}/{info.key.slug}"] = functools.partial(_unit_pages, corpus, info)
+    out["unresolved"] = functools.partial(_unresolved_pages, corpus)
+    return out
+
+
+def guideline_indexes(corpus: Corpus) -> Iterator[Page]:
+    """The family pages (counts per unit) and the guidelines index (counts per family)."""
+    cat = corpus.catalog
+    by_family = _units(corpus)
     family_rows = []
     for g in cat:
-        infos = sorted(by_family.get(g.id, []), key=lambda u: (u.order, u.key.slug))
+        infos = by_family.get(g.id, [])
         family_url = f"guidelines/{g.id}/"
         fam_seen: dict[tuple[str, int], str] = {}
         for info in infos:
@@ -211,18 +281,8 @@ def guideline_pages(corpus: Corpus) -> Iterator[Page]:
                 if n or info.key.slug != NO_TOPIC:
                     rows.append((info.title, info.key.url, n, o))
             yield family_url, g.name, family_page(g.name, family_url, rows)
-        for info in infos:
-            layout = corpus.layouts.get(info.key) or layout_unit([])
-            title = info.title if info.key.slug else g.name
-            for page in range(1, len(layout.pages) + 1):
-                html = unit_page(title, g.short, family_url, info.key.url, layout, page)
-                yield paged_url(info.key.url, page), f"{g.short}: {title}", html
 
-    rows = sorted(corpus.unresolved, key=lambda t: newest_first_key(t[0]))
-    for page in range(1, n_pages(len(rows)) + 1):
-        chunk = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-        yield paged_url(UNRESOLVED_URL, page), "Unresolved citations", unresolved_page(chunk, page, len(rows))
-
+    n_unresolved = len(corpus.unresolved)
     url = "guidelines/"
     body = [_family_row(url, g, furl, n, o) for g, furl, n, o in family_rows]
     parts = [
@@ -236,9 +296,22 @@ def guideline_pages(corpus: Corpus) -> Iterator[Page]:
         '<th scope="col">Overturned</th><th scope="col">Overturn rate</th></tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>",
         f'<p><a href="{attr(rel(url, UNRESOLVED_URL))}">Unresolved citations</a>: '
-        f'<span data-unresolved="{len(rows)}">{len(rows)}</span> citations the catalog cannot place.</p>',
+        f'<span data-unresolved="{n_unresolved}">{n_unresolved}</span> citations the catalog cannot '
+        "place.</p>",
     ]
     yield url, "Guidelines", "".join(parts)
+
+
+def listings(corpus: Corpus) -> dict[str, Listing]:
+    """Every paginated list of the site by key: a rebuild renders only the lists its changes touch."""
+    return {**browse_listings(corpus), **guideline_listings(corpus)}
+
+
+def index_pages(corpus: Corpus) -> Iterator[Page]:
+    """The pages every build renders again: the browse and guideline indexes and the statistics."""
+    yield browse_index(corpus)
+    yield from guideline_indexes(corpus)
+    yield statistics_page(corpus)
 
 
 def _family_row(url: str, g, furl: str, n: int, o: int) -> str:  # type: ignore[no-untyped-def]

@@ -4,10 +4,13 @@ The published folder ``OUT`` (``ROOT/site`` by default) is a symbolic link to a 
 ``OUT.builds/<stamp>/``. A build holds an OS lock on ``OUT.builds/LOCK`` (released by the OS when the
 process dies, so a killed build never leaves a stale lock), writes everything into a new folder, marks
 it complete (:data:`MARKER`) and replaces the link with :func:`os.replace` of a new link: a reader
-sees the old site or the new one, never a mixture. Anything in ``OUT.builds/`` other than the published
-build (half-built folders of killed builds, superseded builds, leftover temporary links) is cleared by
-the next build, before it starts and after it publishes (moved to ``.OUT.trash/`` and deleted there by a
-detached process); nothing needs cleaning by hand.
+sees the old site or the new one, never a mixture. The build published before the live one is kept as
+the *standby* (its name in the live build's marker): a rebuild may recycle it, renaming it to the new
+build's name and unmarking it before bringing it up to date in place (:mod:`imrkb.site.sitefiles`), so a
+rebuild writes only what changed instead of a whole site. Anything else in ``OUT.builds/`` (half-built or
+half-recycled folders of killed builds, older builds, leftover temporary links) is cleared by the next
+build, before it starts and after it publishes (moved to ``.OUT.trash/`` and deleted there by a detached
+process); nothing needs cleaning by hand.
 
 An ``OUT`` that is a plain folder (made by an older imrkb) is moved into ``OUT.builds/`` the first time.
 """
@@ -22,6 +25,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import oslock
@@ -41,6 +45,27 @@ class BuildBusyError(ImrkbError):
 def builds_dir(out: Path) -> Path:
     """Where the builds behind ``out`` live: ``OUT.builds/`` beside it."""
     return out.with_name(out.name + ".builds")
+
+
+def marker(folder: Path | None) -> dict[str, object]:
+    """The marker of a finished build (``{}`` when there is none or it is unreadable)."""
+    if folder is None:
+        return {}
+    try:
+        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def standby(out: Path) -> Path | None:
+    """The finished build published before the live one, kept for recycling (``None``: there is none)."""
+    live = published(out)
+    name = marker(live).get("standby")
+    if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
+        return None
+    folder = builds_dir(out) / name
+    return folder if folder != live and (folder / MARKER).is_file() else None
 
 
 def published(out: Path) -> Path | None:
@@ -80,7 +105,7 @@ def trash_dir(out: Path) -> Path:
 
 
 def collect_garbage(out: Path) -> list[str]:
-    """Clear everything behind ``out`` but the published build; return the names cleared.
+    """Clear everything behind ``out`` but the published build and its standby; return the names cleared.
 
     Each is renamed into a fresh folder of :func:`trash_dir` (one atomic step, whatever its size) and a
     detached process deletes that folder, so no build waits for hundreds of thousands of unlinks.
@@ -88,12 +113,12 @@ def collect_garbage(out: Path) -> list[str]:
     Call under :func:`build_lock`: the only other folders are half-built or superseded ones.
     """
     home = builds_dir(out)
-    live = published(out)
+    keep = {p.resolve() for p in (published(out), standby(out)) if p is not None}
     trash = trash_dir(out)
     bin_ = trash / _stamp()
     removed = []
     for p in sorted(home.iterdir()) if home.is_dir() else []:
-        if p.name == LOCK or (live is not None and p.resolve() == live):
+        if p.name == LOCK or p.resolve() in keep:
             continue
         bin_.mkdir(parents=True, exist_ok=True)
         os.rename(p, bin_ / p.name)
@@ -107,6 +132,20 @@ def collect_garbage(out: Path) -> list[str]:
     with contextlib.suppress(OSError):
         trash.rmdir()  # only when empty
     return removed
+
+
+def discard(out: Path, folder: Path, *, now: bool = False) -> None:
+    """Empty the build folder ``folder`` of ``out``: its contents go to the trash, deleted by a detached
+    process, or (``now``) are deleted before this returns."""
+    if now:
+        shutil.rmtree(folder)
+        folder.mkdir()
+        return
+    bin_ = trash_dir(out) / _stamp()
+    bin_.mkdir(parents=True)
+    os.rename(folder, bin_ / folder.name)
+    folder.mkdir()
+    _purge_in_background(bin_)
 
 
 def _purge_in_background(folder: Path) -> None:
@@ -138,26 +177,56 @@ def switch(out: Path, folder: Path) -> None:
     _fsync_dir(out.parent)
 
 
-@contextlib.contextmanager
-def publishing(out: Path, describe: dict[str, object] | None = None) -> Iterator[Path]:
-    """Build into a fresh folder (yielded); on success mark it complete and switch ``out`` to it.
+@dataclass
+class Slot:
+    """Where a build writes: ``folder``, empty, or (``recycled``) the standby build, renamed to the new
+    build's name and no longer marked finished; ``live`` is the build published now. A build that
+    clears ``keep_live`` (one that takes a decision down) has the live build deleted once it is
+    replaced, instead of kept as the standby."""
 
-    ``describe`` is written into the marker (counts, for a person or a test). On any failure the
-    fresh folder is removed and the published site is untouched.
+    folder: Path
+    live: Path | None
+    recycled: str | None = None  # the standby's former name: which build ``folder`` holds
+    keep_live: bool = True
+
+
+@contextlib.contextmanager
+def publishing(
+    out: Path, describe: dict[str, object] | None = None, *, recycle: bool = False
+) -> Iterator[Slot]:
+    """Build into a slot (yielded); on success mark it complete and switch ``out`` to it, keeping the
+    build it replaces as the standby.
+
+    With ``recycle`` the slot is the standby build when there is one (see :class:`Slot`). ``describe``
+    is written into the marker (counts, for a person or a test). On any failure the slot's folder is
+    removed and the published site is untouched.
     """
     out = out.absolute()
     with build_lock(out):
         collect_garbage(out)
+        live = published(out)
+        spare = standby(out) if recycle else None
         folder = builds_dir(out) / _stamp()
-        folder.mkdir()
+        if spare is not None:
+            os.rename(spare, folder)
+            (folder / MARKER).unlink()  # unfinished until this build marks it again
+            _fsync_dir(folder)
+            _fsync_dir(folder.parent)
+        else:
+            folder.mkdir()
         try:
             info = describe if describe is not None else {}
-            yield folder
-            marker = {"stamp": folder.name, "built": dt.datetime.now(dt.timezone.utc).isoformat(), **info}
-            (folder / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+            slot = Slot(folder, live, spare.name if spare is not None else None)
+            yield slot
+            stamp = {"stamp": folder.name, "built": dt.datetime.now(dt.timezone.utc).isoformat()}
+            kept = live.name if live is not None and slot.keep_live else None
+            done = {**stamp, "standby": kept, **info}
+            (folder / MARKER).write_text(json.dumps(done, indent=2) + "\n", encoding="utf-8")
             _fsync_dir(folder)
             switch(out, folder)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
+        if live is not None and not slot.keep_live:
+            shutil.rmtree(live, ignore_errors=True)  # now, not in the background: it holds taken-down data
         collect_garbage(out)

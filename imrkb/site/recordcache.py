@@ -2,7 +2,9 @@
 
 Reading a record costs a YAML parse (~1 ms) and the personal-data scan (~1 ms) on every build; a
 rebuild after one changed decision would pay both for every record. The cache keeps, per record file,
-the parsed :class:`~imrkb.models.Decision` and the build's personal-data findings, keyed by the file's
+the parsed :class:`~imrkb.models.Decision`, the build's personal-data findings and the record's lines of
+the bulk downloads (JSON Lines and CSV, so a rebuild writes them without reading every record), keyed by
+the file's
 size, modification and change times (nanoseconds) and inode: any write, rename over or touch of a record
 reads it afresh (as ``make`` and git's index judge files). The whole cache is dropped when the code or
 data that made its entries changes (:func:`fingerprint`: the record model and reader, the personal-data
@@ -20,10 +22,11 @@ import sqlite3
 from pathlib import Path
 
 from ..models import Decision
+from .exports import csv_text, jsonl_line
 
 #: Sources whose change makes every cached entry stale.
-_SOURCES = ("models.py", "records.py", "pii.py")
-_DATA = ("pii.yaml",)
+_SOURCES = ("models.py", "records.py", "pii.py", "categories.py", "site/exports.py", "site/recordcache.py")
+_DATA = ("pii.yaml", "categories.yaml")
 
 
 @functools.lru_cache(maxsize=1)
@@ -66,10 +69,14 @@ class RecordCache:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        db.execute("CREATE TABLE IF NOT EXISTS records (file TEXT PRIMARY KEY, stamp TEXT, data BLOB)")
+        db.execute("DROP TABLE IF EXISTS records")  # the table of an older cache, without the lines
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS entries "
+            "(file TEXT PRIMARY KEY, stamp TEXT, data BLOB, jsonl TEXT, csv TEXT)"
+        )
         row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
         if row is None or row[0] != fingerprint():
-            db.execute("DELETE FROM records")
+            db.execute("DELETE FROM entries")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint(),))
         db.execute("BEGIN")
         return db
@@ -77,7 +84,7 @@ class RecordCache:
     def get(self, file: str, st: os.stat_result) -> tuple[Decision, list[str]] | None:
         """The cached record and findings of ``file`` if it is unchanged, else ``None``."""
         self.seen.add(file)
-        row = self.db.execute("SELECT stamp, data FROM records WHERE file = ?", (file,)).fetchone()
+        row = self.db.execute("SELECT stamp, data FROM entries WHERE file = ?", (file,)).fetchone()
         if row is None or row[0] != stamp(st):
             self.misses += 1
             return None
@@ -92,12 +99,20 @@ class RecordCache:
     def put(self, file: str, st: os.stat_result, d: Decision, blocked: list[str]) -> None:
         self.seen.add(file)
         data = pickle.dumps((d, blocked), protocol=pickle.HIGHEST_PROTOCOL)
-        self.db.execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", (file, stamp(st), data))
+        row = (file, stamp(st), data, jsonl_line(d), csv_text(d))
+        self.db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)", row)
 
-    def close(self, *, prune: bool = True) -> None:
-        """Commit; with ``prune``, forget files not seen since this cache was opened (deleted records)."""
+    def lines(self, file: str, file_stamp: str) -> tuple[str, str] | None:
+        """The JSON Lines line and CSV lines of ``file`` at ``file_stamp`` (``None``: not cached)."""
+        row = self.db.execute("SELECT stamp, jsonl, csv FROM entries WHERE file = ?", (file,)).fetchone()
+        return (row[1], row[2]) if row is not None and row[0] == file_stamp else None
+
+    def close(self, *, prune: bool = True, keep: set[str] | None = None) -> None:
+        """Commit; with ``prune``, forget files not in ``keep`` (default: not seen since this cache was
+        opened): deleted records."""
         if prune:
-            gone = [f for (f,) in self.db.execute("SELECT file FROM records") if f not in self.seen]
-            self.db.executemany("DELETE FROM records WHERE file = ?", [(f,) for f in gone])
+            keep = self.seen if keep is None else keep
+            gone = [f for (f,) in self.db.execute("SELECT file FROM entries") if f not in keep]
+            self.db.executemany("DELETE FROM entries WHERE file = ?", [(f,) for f in gone])
         self.db.execute("COMMIT")
         self.db.close()

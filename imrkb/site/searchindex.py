@@ -374,7 +374,8 @@ def index_site(
 
     ``previous`` is the last build's site (only read; it may be ``site`` itself): its chunk
     boundaries are kept and every chunk whose pages are unchanged (same paths, same bytes) is reused
-    by hard links to its files; Pagefind runs only for the others. A missing or unreadable previous
+    by hard links to its files (or moved, when ``site``'s own index holds the chunk: a build folder
+    recycled from an earlier build); Pagefind runs only for the others. A missing or unreadable previous
     index means a full run. ``written``, the decision pages (relative to ``site``) this build wrote,
     lets the others be taken as the previous build's files without reading them.
 
@@ -397,6 +398,11 @@ def index_site(
     todo, reused = [], 0
     for c in chunks:
         dest = work / c.name if c.name else work
+        mine = final / c.name if c.name else None  # this site's own copy (a recycled build's): moved
+        if mine is not None and mine.is_dir() and _reusable(mine, c) is None:
+            os.rename(mine, dest)
+            reused += 1
+            continue
         old = state.folder / state.paths[c.key] if state is not None and c.key in state.paths else None
         why = _reusable(old, c) if old is not None else None
         if old is not None and why is None:

@@ -477,7 +477,8 @@ def assemble(
         "shards": [s["year"] for s in summaries],
         "decisions": sum(s["decisions"] for s in summaries),
     }
-    with publishing(out, info) as folder:
+    with publishing(out, info) as slot:
+        folder = slot.folder
         say(f"assembling {len(summaries)} shards: top-level mkdocs build")
         feed_url = run_mkdocs(staging, folder, site_url)
         (folder / "shards").mkdir()

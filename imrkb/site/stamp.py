@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,8 +94,17 @@ def cut(text: str, own_url: str, where: str) -> Template:
 class Stamper:
     """Writes generated pages into the built site from its template pages (see the module docstring)."""
 
-    def __init__(self, site: Path, depths: Iterable[int], nav: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        site: Path,
+        depths: Iterable[int],
+        nav: Iterable[str] = (),
+        put: Callable[[str, str], object] | None = None,
+    ) -> None:
+        """Templates from the MkDocs build ``site``; pages written there too, or handed to ``put``
+        (``(path relative to the site, html)``)."""
         self.site = site
+        self.put = put
         self.templates = {d: self._load(template_url(d)) for d in sorted(set(depths))}
         self.nav_urls = frozenset(nav)
         self.nav_templates = {u: self._load(u) for u in sorted(self.nav_urls)}
@@ -129,12 +138,25 @@ class Stamper:
 
     def write(self, url: str, title: str, content: str, *, in_sitemap: bool = True) -> None:
         """Write the page at ``url``; ``in_sitemap=False`` keeps it out of :attr:`listed` (a notice)."""
-        path = self.site / url / "index.html"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.page(url, title, content), encoding="utf-8")
+        page = self.page(url, title, content)
+        if self.put is not None:
+            self.put(f"{url}index.html", page)
+        else:
+            path = self.site / url / "index.html"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(page, encoding="utf-8")
         self.written.add(url)
         if in_sitemap:
             self.listed.append(url)
+
+    def digest(self) -> str:
+        """A digest of the templates: pages stamped from equal templates are equal."""
+        import hashlib
+
+        h = hashlib.blake2b(digest_size=16)
+        for key, t in [*self.templates.items(), *self.nav_templates.items()]:
+            h.update(repr((key, t.slots, t.pieces)).encode())
+        return h.hexdigest()
 
     def remove_templates(self) -> None:
         """Delete the template pages from the built site (they are not pages of the site)."""
