@@ -136,7 +136,8 @@ def load_vocabulary(path: Path | None = None) -> Vocabulary:
 
 
 @functools.lru_cache(maxsize=1)
-def _default_vocabulary() -> Vocabulary:
+def default_vocabulary() -> Vocabulary:
+    """The default vocabulary, read once per process."""
     return load_vocabulary()
 
 
@@ -146,4 +147,4 @@ def classify(item: str) -> tuple[str, str | None]:
 
     Items repeat a lot across a corpus ("Norco 10/325 mg #120"), so results are cached.
     """
-    return _default_vocabulary().classify(item)
+    return default_vocabulary().classify(item)

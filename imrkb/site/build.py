@@ -43,7 +43,7 @@ from .buildstate import BuildState
 from .corpus import Corpus, Light, light, listing_keys, read_one, record_paths
 from .exports import csv_header
 from .feeds import atom_feed
-from .publish import MARKER, Slot, discard, publishing
+from .publish import MARKER, Slot, discard, publishing, throw_away
 from .recordcache import RecordCache, cache_path
 from .rows import newest_first_key
 from .searchindex import index_site
@@ -527,7 +527,16 @@ def _build(
         written = None
         if files.changes is not None:
             written = {r for r in files.changed if r.startswith("decisions/") and r.endswith("/index.html")}
-        index_site(files.folder, previous=slot.live, written=written, jobs=1, say=say)
+        decision_pages = sorted(f"{r.url}index.html" for r in corpus.decisions)
+        index_site(
+            files.folder,
+            previous=slot.live,
+            written=written,
+            pages=decision_pages,
+            jobs=1,
+            say=say,
+            throw_away=functools.partial(throw_away, out),
+        )
 
     state = BuildState(
         fp,

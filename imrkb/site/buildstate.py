@@ -20,8 +20,25 @@ from pathlib import Path
 from .corpus import Light
 
 VERSION = 1
-#: Folders of the project whose files decide what a build makes from the same records.
-_INPUTS = ("imrkb", "guidelines", "schema")
+#: What decides a build's output besides the records and docs/ (whose MkDocs pages are compared byte
+#: by byte anyway): the site code and theme, the record model and reader, the catalog and categories,
+#: the personal-data gate (unchanged records are not scanned again), the similar-decisions table.
+_INPUTS = (
+    "imrkb/site",
+    "imrkb/__init__.py",
+    "imrkb/models.py",
+    "imrkb/records.py",
+    "imrkb/catalog.py",
+    "imrkb/categories.py",
+    "imrkb/pii.py",
+    "imrkb/takedown.py",
+    "imrkb/search/neighbour_table.py",
+    "imrkb/search/neighbours.py",
+    "imrkb/search/profiles.py",
+    "guidelines",
+    "schema",
+    "mkdocs.yml",
+)
 
 
 @dataclass
@@ -41,17 +58,17 @@ class BuildState:
 
 @functools.lru_cache(maxsize=4)
 def fingerprint(project: Path, site_url: str) -> str:
-    """A digest of everything besides the records that decides a build's output: the package's code,
-    the catalog and schema, the MkDocs configuration, and the site URL."""
+    """A digest of :data:`_INPUTS` and the site URL."""
     h = hashlib.blake2b(digest_size=16)
     h.update(f"v{VERSION}\0{site_url}\0".encode())
-    files = [project / "mkdocs.yml"]
-    for top in _INPUTS:
-        files += sorted(p for p in (project / top).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    files: list[Path] = []
+    for name in _INPUTS:
+        top = project / name
+        files += [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
     for p in files:
-        h.update(p.relative_to(project).as_posix().encode() + b"\0")
-        h.update(p.read_bytes() if p.is_file() else b"-")
-        h.update(b"\0")
+        if "__pycache__" in p.parts:
+            continue
+        h.update(p.relative_to(project).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
 
 

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from ..categories import load_vocabulary
+from ..categories import default_vocabulary
 from .charts import Bar, bar_chart
 from .corpus import Corpus
 from .guides import NO_TOPIC, UNRESOLVED_URL, UnitInfo, UnitKey, all_units, unit_info
@@ -109,7 +109,7 @@ def browse_listings(corpus: Corpus) -> dict[str, Listing]:
     """The paginated browse lists by outcome, year, reviewer specialty and inferred treatment category,
     keyed as :func:`imrkb.site.corpus.listing_keys` names them."""
     b = _browse(corpus)
-    vocab = load_vocabulary()
+    vocab = default_vocabulary()
     out: dict[str, Listing] = {}
     for outcome, rows in sorted(b.by_outcome.items()):
         verdict = "upheld (not medically necessary)"
@@ -162,7 +162,7 @@ def browse_index(corpus: Corpus) -> Page:
     b = _browse(corpus)
     by_outcome, by_year, by_cat, by_sub = b.by_outcome, b.by_year, b.by_cat, b.by_sub
     specialties = b.specialties
-    vocab = load_vocabulary()
+    vocab = default_vocabulary()
     note = f'<p class="imrkb-note">{esc(vocab.inferred_note)}</p>'
     # The index.
     url = "browse/"
@@ -326,7 +326,7 @@ def _family_row(url: str, g, furl: str, n: int, o: int) -> str:  # type: ignore[
 def statistics_page(corpus: Corpus) -> Page:
     """Items and overturn rate by year, category and guideline chapter; most-cited guideline pages."""
     url = "statistics/"
-    vocab = load_vocabulary()
+    vocab = default_vocabulary()
     by_year: dict[str, list[ItemRow]] = defaultdict(list)
     by_cat: dict[str, list[ItemRow]] = defaultdict(list)
     for r in corpus.items:

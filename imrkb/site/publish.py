@@ -134,32 +134,42 @@ def collect_garbage(out: Path) -> list[str]:
     return removed
 
 
-def discard(out: Path, folder: Path, *, now: bool = False) -> None:
-    """Empty the build folder ``folder`` of ``out``: its contents go to the trash, deleted by a detached
-    process, or (``now``) are deleted before this returns."""
-    if now:
-        shutil.rmtree(folder)
-        folder.mkdir()
-        return
+def throw_away(out: Path, path: Path) -> None:
+    """Delete ``path`` (inside a build folder of ``out``) without waiting: it is renamed into the trash,
+    which a detached process empties."""
     bin_ = trash_dir(out) / _stamp()
     bin_.mkdir(parents=True)
-    os.rename(folder, bin_ / folder.name)
-    folder.mkdir()
+    os.rename(path, bin_ / path.name)
     _purge_in_background(bin_)
+
+
+def discard(out: Path, folder: Path, *, now: bool = False) -> None:
+    """Empty the build folder ``folder`` of ``out``: its contents go to the trash (see
+    :func:`throw_away`), or (``now``) are deleted before this returns."""
+    if now:
+        shutil.rmtree(folder)
+    else:
+        throw_away(out, folder)
+    folder.mkdir()
+
+
+#: Forks at once and exits; the fork deletes the folder. So the process this one waits for is gone in
+#: milliseconds, and the one deleting is nobody's child (no zombie, no unwaited process).
+_PURGE = "import os, shutil, sys\nif os.fork() == 0:\n    shutil.rmtree(sys.argv[1], ignore_errors=True)"
 
 
 def _purge_in_background(folder: Path) -> None:
     """Delete ``folder`` in a detached process that outlives this one (and never blocks it)."""
-    code = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
     try:
-        subprocess.Popen(
-            [sys.executable, "-c", code, str(folder)],
+        subprocess.run(
+            [sys.executable, "-c", _PURGE, str(folder)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            check=True,
         )
-    except OSError:  # no process to spare: delete it here
+    except (OSError, subprocess.CalledProcessError):  # no process to spare: delete it here
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -1,13 +1,15 @@
 """The light rows that list pages are made of (no summaries or rationales: those stay on disk).
 
 One :class:`ItemRow` per disputed item and one :class:`DecisionRow` per decision are kept in memory
-during a build; at 100,000 decisions that is a few hundred bytes per item.
+during a build; at 100,000 decisions that is a few hundred bytes per item. They are named tuples:
+a rebuild makes every row again from its kept form, and a tuple is made several times faster than a
+frozen dataclass.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import ImrkbError
 from ..models import Decision
@@ -32,8 +34,7 @@ def short(text: str, n: int = ITEM_CHARS) -> str:
     return t if len(t) <= n else t[: n - 1].rstrip() + "…"
 
 
-@dataclass(frozen=True, slots=True)
-class DecisionRow:
+class DecisionRow(NamedTuple):
     id: str
     url: str
     date: str  # ISO decision date, "" when unknown
@@ -51,8 +52,7 @@ class DecisionRow:
         return "Overturned" if self.n_overturned == self.n_items else "Partially overturned"
 
 
-@dataclass(frozen=True, slots=True)
-class ItemRow:
+class ItemRow(NamedTuple):
     decision_id: str
     url: str  # the decision page
     date: str
@@ -68,9 +68,13 @@ class ItemRow:
         return f"{self.url}#item-{self.index}"
 
 
+#: Digits inverted ("0" -> "z" ... "9" -> "q") so that an ascending sort puts later dates first.
+_NEWEST_FIRST = str.maketrans("0123456789", "zyxwvutsrq")
+
+
 def newest_first_key(row: DecisionRow | ItemRow) -> tuple[str, str, int]:
     """Sort key: newest date first (undated last), then id, then item number."""
-    date = row.date or "0000-00-00"
-    inv = "".join(chr(0x7A - (ord(ch) - 0x30)) if ch.isdigit() else ch for ch in date)
-    ident = row.id if isinstance(row, DecisionRow) else row.decision_id
-    return (inv, ident, row.index if isinstance(row, ItemRow) else 0)
+    inv = (row.date or "0000-00-00").translate(_NEWEST_FIRST)
+    if isinstance(row, ItemRow):
+        return (inv, row.decision_id, row.index)
+    return (inv, row.id, 0)

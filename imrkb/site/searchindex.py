@@ -259,14 +259,17 @@ def read_state(site: Path) -> State:
         raise ImrkbError(f"{path}: unreadable index state ({e})") from None
 
 
-def current_pages(site: Path, state: State | None, written: Collection[str] | None) -> list[Page]:
-    """The site's decision pages. With ``written`` (the pages this build wrote) and a previous
-    ``state``, a page not written is the previous build's file and its row is taken from the state
-    unread; otherwise every page is read and hashed."""
+def current_pages(
+    site: Path, state: State | None, written: Collection[str] | None, paths: Iterable[str] | None = None
+) -> list[Page]:
+    """The site's decision pages (``paths``, when the caller knows them; else found on disk). With
+    ``written`` (the pages this build wrote) and a previous ``state``, a page not written is the
+    previous build's file and its row is taken from the state unread; otherwise every page is read
+    and hashed."""
     known = state.pages() if state is not None and written is not None else {}
     todo = set(written or ())
     out = []
-    for rel in page_paths(site):
+    for rel in page_paths(site) if paths is None else paths:
         p = known.get(rel)
         if p is None or rel in todo:
             p = read_page(site, rel)
@@ -366,9 +369,11 @@ def index_site(
     *,
     previous: Path | None = None,
     written: Collection[str] | None = None,
+    pages: Iterable[str] | None = None,
     chunk_size: int = CHUNK_SIZE,
     jobs: int = 1,
     say: Callable[[str], None] = lambda _m: None,
+    throw_away: Callable[[Path], None] = lambda p: shutil.rmtree(p, ignore_errors=True),
 ) -> list[dict[str, object]]:
     """Build ``site/pagefind/`` as chunked Pagefind indexes plus ``chunks.json``; return the manifest.
 
@@ -377,7 +382,9 @@ def index_site(
     by hard links to its files (or moved, when ``site``'s own index holds the chunk: a build folder
     recycled from an earlier build); Pagefind runs only for the others. A missing or unreadable previous
     index means a full run. ``written``, the decision pages (relative to ``site``) this build wrote,
-    lets the others be taken as the previous build's files without reading them.
+    lets the others be taken as the previous build's files without reading them; ``pages``, every
+    decision page of ``site`` (relative to it), spares a walk of its folders. ``throw_away`` deletes
+    the old index's left-over folder (default: at once).
 
     The environment variables ``IMRKB_PAGEFIND_JOBS`` and ``IMRKB_PAGEFIND_CHUNK`` override ``jobs``
     and ``chunk_size``.
@@ -386,7 +393,7 @@ def index_site(
     jobs = int(os.environ.get("IMRKB_PAGEFIND_JOBS") or jobs)  # set by parallel shard builds
     chunk_size = int(os.environ.get("IMRKB_PAGEFIND_CHUNK") or chunk_size)
     state = _previous(previous, say)
-    pages = current_pages(site, state, written)
+    pages = current_pages(site, state, written, pages)
     keep = state is not None and state.chunk_size == chunk_size
     if state is not None and not keep:
         say(f"pagefind: chunk size {chunk_size}, was {state.chunk_size}: new chunk boundaries")
@@ -426,7 +433,8 @@ def index_site(
     if final.exists():
         final.rename(old_dir)
     work.rename(final)
-    shutil.rmtree(old_dir, ignore_errors=True)
+    if old_dir.exists():  # the chunks not reused: ``throw_away`` may delete them in the background
+        throw_away(old_dir)
     return manifest
 
 
