@@ -21,7 +21,7 @@ from browser_env import CHROMIUM, require_browser
 from site_corpus import run_imrkb
 
 require_browser()
-from playwright.sync_api import Browser, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
 
 from imrkb.serve import make_server  # noqa: E402
 from imrkb.site.searchindex import index_site  # noqa: E402
@@ -165,3 +165,31 @@ def test_filter_only_search_loads_only_the_chunks_it_shows(
     metas_old = sorted(f.split("pagefind.")[0] for f in fetched_old if f.endswith(".pf_meta"))
     assert metas_new == sorted(needed) and len(needed) < len(chunks)
     assert len(metas_old) == len(chunks)
+
+
+def test_search_page_shows_every_result_of_a_lazy_list_page_by_page(
+    served: tuple[str, Path], browser: Browser
+) -> None:
+    base, _ = served
+    filters, sort = {"outcome": "upheld"}, {"date": "asc"}
+    old, _ = run(browser, base, RUN, ["/assets/imrkb-pagefind-per-chunk.js", None, filters, sort])
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(f"{base}search/?outcome=upheld&sort=oldest")
+        expect(page.locator("#imrkb-status")).to_contain_text(f"{len(old)} decisions found")
+        more = page.locator("#imrkb-more")
+        for shown in range(20, len(old), 20):  # each "more" shows the next 20, across chunks
+            expect(page.locator("#imrkb-results li")).to_have_count(shown)
+            more.click()
+        expect(page.locator("#imrkb-results li")).to_have_count(len(old))
+        expect(more).to_be_hidden()
+        hrefs = page.locator("#imrkb-results li > a").evaluate_all(
+            "(links) => links.map((a) => a.getAttribute('href'))"
+        )
+        assert hrefs == [url for url, _, _ in old]
+        assert not errors, errors
+    finally:
+        context.close()
