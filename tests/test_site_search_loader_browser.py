@@ -10,7 +10,10 @@ Skipped with one line without Chromium/Playwright (required when IMRKB_REQUIRE_B
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -193,3 +196,42 @@ def test_search_page_shows_every_result_of_a_lazy_list_page_by_page(
         assert not errors, errors
     finally:
         context.close()
+
+
+def raw_copy(site: Path, dest: Path) -> Path:
+    """``site`` (hard links) with each index chunk as Pagefind itself writes it: a plain Pagefind run
+    over the chunk's pages (from ``indexed.json``), its fragment names not shortened."""
+    shutil.copytree(site, dest, copy_function=os.link, ignore=shutil.ignore_patterns("pagefind"))
+    (dest / "pagefind").mkdir()
+    shutil.copyfile(site / "pagefind" / "chunks.json", dest / "pagefind" / "chunks.json")
+    state = json.loads((site / "pagefind" / "indexed.json").read_text())
+    for n, chunk in enumerate(state["chunks"]):
+        view = dest.parent / f"view-{n}"
+        for rel, *_ in chunk["pages"]:
+            (view / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.link(site / rel, view / rel)
+        out = dest / "pagefind" / chunk["path"]
+        cmd = [sys.executable, "-m", "pagefind", "--site", str(view), "--output-path", str(out), "--silent"]
+        subprocess.run(cmd, check=True, capture_output=True)
+    return dest
+
+
+def test_short_fragment_names_find_what_pagefind_names_find(
+    served: tuple[str, Path], browser: Browser, tmp_path: Path
+) -> None:
+    base, site = served
+    raw = raw_copy(site, tmp_path / "raw")
+    meta = next((raw / "pagefind").glob("part-*/*.pf_meta"))
+    assert next((meta.parent / "fragment").iterdir()).name.startswith("en_")  # Pagefind's own names
+    short = next((site / "pagefind").glob("part-*/fragment/*"))
+    assert not short.name.startswith("en_")
+    server = make_server(raw, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        raw_base = f"http://127.0.0.1:{server.server_address[1]}/"
+        for term, filters, sort in SEARCHES:
+            args = ["/assets/imrkb-pagefind.js", term, filters, sort]
+            assert run(browser, base, RUN, args)[0] == run(browser, raw_base, RUN, args)[0], args
+    finally:
+        server.shutdown()
+        server.server_close()
