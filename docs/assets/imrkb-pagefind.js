@@ -117,8 +117,8 @@ export async function openIndex(root, options) {
   let started = null;
   function instance(c) {
     if (!loaded.has(c.url)) {
-      const make = (pf) =>
-        pf.createInstance({ ...options, basePath: new URL(c.path, base).pathname, baseUrl: c.siteBase, noWorker: true });
+      const basePath = new URL(c.path, base).pathname;
+      const make = (pf) => pf.createInstance({ ...options, basePath, baseUrl: c.siteBase, noWorker: true });
       let made;
       if (started === null) {
         made = runtime.then(make);
