@@ -52,8 +52,10 @@ DOWNLOAD_QUERIES = [
     "q=Norco&outcome=overturned",
     "q=acupuncture&year=2015",
     "q=zzzz",
+    "q=lumbar+MRI&sort=newest",  # words in date order
     "year=2016",  # filters only: newest first
     "outcome=overturned",
+    "year=2016&outcome=upheld",  # two filters: no count in the manifest
 ]
 PY = sys.executable
 

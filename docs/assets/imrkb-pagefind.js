@@ -5,8 +5,11 @@
 // filter lists come from the manifest (no index is loaded for them); a search loads and queries only
 // the chunks that can match its filters; results are merged by score, or for a date order chunk after
 // chunk (each chunk's results are already in that order); a search with filters only asks each chunk
-// for the word its manifest says every page has. Sites built with one index still work.
-// A sharded site (imrkb build --shards) lists every shard's chunks in its top-level chunks.json.
+// for the word its manifest says every page has, and, when the manifest's counts say how many pages
+// each chunk has for it (one filter), loads a chunk only when its results are shown. All chunks share
+// one Pagefind runtime: one script, one WebAssembly download, no worker. Sites built with one index
+// still work. A sharded site (imrkb build --shards) lists every shard's chunks in its top-level
+// chunks.json.
 
 async function fetchJson(url) {
   try {
@@ -64,6 +67,32 @@ function unmarked(result) {
   };
 }
 
+// One Pagefind module for every chunk (each chunk's pagefind.js is the same file): a chunk is an
+// instance of it (createInstance), searched on the page's own thread (no worker to download). Each
+// instance fetches the WebAssembly from its own folder; the files are the same (one Pagefind version
+// builds every chunk), so the first download answers them all.
+function sharedRuntime(chunks) {
+  const folders = chunks.map((c) => new URL(c.url).pathname.replace(/pagefind\.js$/, ""));
+  const fetchOne = globalThis.fetch.bind(globalThis);
+  const wasm = new Map();
+  globalThis.fetch = (input, init) => {
+    const url = new URL(typeof input === "string" ? input : input.url, location.href);
+    const m = url.pathname.match(/^(.*\/)(wasm\.[^/]+\.pagefind)$/);
+    if (!m || url.origin !== location.origin || !folders.includes(m[1])) return fetchOne(input, init);
+    if (!wasm.has(m[2])) wasm.set(m[2], fetchOne(input, init));
+    return wasm.get(m[2]).then((r) => r.clone());
+  };
+  return import(chunks[0].url);
+}
+
+// How many results each chunk has for a search with only `filters` (one filter: the manifest's count
+// of its value, every page of the chunk having the `every` word); null when the manifest cannot say.
+function knownCounts(chosen, filters) {
+  const keys = Object.keys(filters);
+  if (keys.length !== 1 || !chosen.every((c) => c.every)) return null;
+  return chosen.map((c) => c.filters[keys[0]][filters[keys[0]]]);
+}
+
 export async function openIndex(root, options) {
   const base = new URL("pagefind/", root);
   const manifest = await fetchJson(new URL("chunks.json", base));
@@ -80,21 +109,42 @@ export async function openIndex(root, options) {
     url: new URL(`${c.path}pagefind.js`, base).href,
     siteBase: new URL(c.site || "", root).pathname,
   }));
-  // Each chunk is its own Pagefind module (script, worker and WebAssembly downloaded per chunk: ~160 KB).
-  // One module with createInstance per chunk would share the script and worker, but with Pagefind 1.5.2
-  // a filter-only search (no words) through a created instance never settles, so it is not used.
+  const runtime = sharedRuntime(chunks);
   const loaded = new Map();
-  async function instance(c) {
+  // The instances share the module's one WebAssembly instance: only the first to be made may start
+  // it (two at once would make two, and the pages of the first would point into the wrong memory),
+  // so the others are made when it has (an empty search waits for that and loads nothing).
+  let started = null;
+  function instance(c) {
     if (!loaded.has(c.url)) {
-      loaded.set(
-        c.url,
-        import(c.url).then(async (pf) => {
-          await pf.options({ baseUrl: c.siteBase, ...options });
-          return pf;
-        }),
-      );
+      const basePath = new URL(c.path, base).pathname;
+      const make = (pf) => pf.createInstance({ ...options, basePath, baseUrl: c.siteBase, noWorker: true });
+      let made;
+      if (started === null) {
+        made = runtime.then(make);
+        started = made.then((pf) => pf.search(""));
+      } else {
+        made = Promise.all([runtime, started]).then(([pf]) => make(pf));
+      }
+      loaded.set(c.url, made);
     }
     return loaded.get(c.url);
+  }
+  // A chunk's results for a search, once (a lazy search's shown results come from them page by page).
+  function searcher(term, opts) {
+    const found = new Map();
+    return (c) => {
+      if (!found.has(c.url)) {
+        found.set(
+          c.url,
+          instance(c).then(async (pf) => {
+            if (term !== null || !c.every) return (await pf.search(term, opts)).results;
+            return (await pf.search(c.every, opts)).results.map(unmarked);
+          }),
+        );
+      }
+      return found.get(c.url);
+    };
   }
   return {
     chunks,
@@ -105,15 +155,29 @@ export async function openIndex(root, options) {
     },
     async search(term, opts = {}) {
       const filters = opts.filters || {};
-      let chosen = chunks.filter((c) => matches(c, filters));
-      chosen = await withEveryWord(chosen, term, instance);
-      const found = await Promise.all(
-        chosen.map(async (c) => {
-          if (term !== null || !c.every) return (await (await instance(c)).search(term, opts)).results;
-          return (await (await instance(c)).search(c.every, opts)).results.map(unmarked);
-        }),
-      );
       const sort = opts.sort || {};
+      let chosen = chunks.filter((c) => matches(c, filters));
+      const resultsOf = searcher(term, opts);
+      const counts = term === null && sort.date ? knownCounts(chosen, filters) : null;
+      if (counts) {
+        // Date order, chunk after chunk, and each chunk's count known: a result stands in for the
+        // chunk's result at its place until shown (its data() searches that chunk, once).
+        const order = sort.date === "asc" ? [...chosen.keys()].reverse() : [...chosen.keys()];
+        const results = order.flatMap((k) =>
+          Array.from({ length: counts[k] }, (_, i) => ({
+            data: async () => {
+              const found = await resultsOf(chosen[k]);
+              if (found.length !== counts[k]) {
+                throw new Error(`${chosen[k].path}: ${found.length} results, the manifest says ${counts[k]}`);
+              }
+              return found[i].data();
+            },
+          })),
+        );
+        return { results, chunksSearched: 0 };
+      }
+      chosen = await withEveryWord(chosen, term, instance);
+      const found = await Promise.all(chosen.map(resultsOf));
       let results;
       if (sort.date === "asc") results = found.reverse().flat();
       else if (sort.date) results = found.flat();

@@ -39,6 +39,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ..errors import ImrkbError
+from . import pagefindnames
 
 #: Pages per Pagefind run: about 0.8 GB of Pagefind memory, measured (bench/run.py).
 CHUNK_SIZE = 5000
@@ -347,6 +348,10 @@ def _run_pagefind(site: Path, chunk: Chunk, dest: Path) -> None:
         )
     for name in UNUSED:  # Pagefind's ready-made UIs: the site uses only its JS API
         (dest / name).unlink(missing_ok=True)
+    try:
+        pagefindnames.shorten(dest)  # smaller metadata for the browser; the same results
+    except pagefindnames.Unknown as e:
+        print(f"pagefind: {e}: fragment names left as Pagefind wrote them", file=sys.stderr)
 
 
 def _previous(previous: Path | None, say: Callable[[str], None]) -> State | None:
