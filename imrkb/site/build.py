@@ -40,7 +40,7 @@ from ..search.neighbour_table import update_neighbours
 from ..takedown import load_ledger
 from . import buildstate, notices, pages, recordcache, render, stamp
 from .buildstate import BuildState
-from .corpus import Corpus, Light, light, listing_keys, read_one, record_paths
+from .corpus import Corpus, Light, light, listing_keys, read_cached, record_paths
 from .exports import csv_header
 from .feeds import atom_feed
 from .publish import MARKER, Slot, discard, publishing, throw_away
@@ -331,13 +331,7 @@ def _build(
                 lt = old[1]
                 d = None
             else:
-                hit = cache.get(rel, st)
-                if hit is None:
-                    d = read_one(path)
-                    found = pii.blocking(d, rel)
-                    cache.put(rel, st, d, found)
-                else:
-                    d, found = hit
+                d, found = read_cached(path, rel, st, cache)
                 if d.id in removed:
                     continue
                 blocked.extend(found)  # the personal-data gate
@@ -453,8 +447,7 @@ def _build(
         try:
             for rel in rest:
                 path, st = scan[rel]
-                hit = cache.get(rel, st)
-                render_one(path, hit[0] if hit else read_one(path), reuse is None)
+                render_one(path, read_cached(path, rel, st, cache)[0], reuse is None)
                 n_rendered += 1
         finally:
             cache.close(prune=False)
@@ -572,8 +565,7 @@ def _downloads(
                 got = cache.lines(rel, stamp_)
                 if got is None:  # not cached (a cache deleted since): read the record again
                     path, st = scan[rel]
-                    d = read_one(path)
-                    cache.put(rel, st, d, pii.blocking(d, rel))
+                    read_cached(path, rel, st, cache)
                     got = cache.lines(rel, stamp_)
                     assert got is not None
                 fj.write(got[0])

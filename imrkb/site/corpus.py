@@ -4,6 +4,7 @@ counts every other page is made of. Work and memory are linear in the corpus.
 
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +47,21 @@ def read_one(path: Path) -> Decision:
         ) from None
 
 
+def read_cached(
+    path: Path, rel: str, st: os.stat_result, cache: RecordCache
+) -> tuple[Decision, list[str]]:
+    """The record at ``path`` (``rel`` to the root, stat ``st`` taken before reading: a write after it
+    changes the stamp) and its blocking personal-data findings, from ``cache`` when unchanged, else read,
+    scanned and cached (a cached entry always holds the findings, whoever asks next)."""
+    hit = cache.get(rel, st)
+    if hit is not None:
+        return hit
+    d = read_one(path)
+    found = pii.blocking(d, rel)
+    cache.put(rel, st, d, found)
+    return d, found
+
+
 def iter_records(root: Path) -> Iterator[tuple[Path, Decision]]:
     """Read records one at a time; a record that cannot be read stops the build naming its file.
 
@@ -69,15 +85,8 @@ def iter_checked(
         if cache is None:
             d = read_one(path)
             found = pii.blocking(d, rel) if scan else []
-        else:  # a cached entry always holds the findings, whoever asks next
-            st = path.stat()  # before reading: a write after it changes the stamp
-            hit = cache.get(rel, st)
-            if hit is None:
-                d = read_one(path)
-                found = pii.blocking(d, rel)
-                cache.put(rel, st, d, found)
-            else:
-                d, found = hit
+        else:
+            d, found = read_cached(path, rel, path.stat(), cache)
         if d.id not in removed:
             yield path, d, (found if scan else [])
 
