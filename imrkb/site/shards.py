@@ -15,7 +15,6 @@ Memory of the assemble step grows with the number of shards and guideline pages,
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import resource
@@ -128,7 +127,7 @@ def summarize(view: Path, year: str) -> dict[str, Any]:
         "families": {g: [len(s), sum(1 for o in s.values() if o == "overturned")] for g, s in fam.items()},
         "units": units,
         "unresolved": len(corpus.unresolved),
-        "newest": [dataclasses.asdict(d) for d in newest],
+        "newest": [d._asdict() for d in newest],
     }
 
 
