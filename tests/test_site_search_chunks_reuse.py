@@ -75,6 +75,12 @@ def indexed_text(site: Path, chunk: dict) -> str:
     return "\n".join(gzip.decompress(p.read_bytes()).decode("utf-8", "replace") for p in folder.iterdir())
 
 
+def fragments(site: Path, chunk: dict) -> list[bytes]:
+    """The stored page contents of ``chunk``, decompressed, in order."""
+    folder = site / "pagefind" / chunk["path"] / "fragment"
+    return sorted(gzip.decompress(p.read_bytes()) for p in folder.iterdir())
+
+
 def decision_pages(site: Path) -> list[Path]:
     return sorted((site / "decisions").glob("*/*/index.html"))
 
@@ -129,6 +135,36 @@ def test_one_changed_page_reindexes_only_its_chunk_and_equals_a_full_index(old: 
     assert [c for c in manifest if not linked(old, new, c)] == [changed]
     assert "Zyzzyvax" in indexed_text(new, changed)
     assert fingerprint(old / "pagefind") == before
+
+
+def test_a_page_whose_similar_box_alone_changed_reuses_its_chunk_exactly(old: Path, tmp_path: Path) -> None:
+    """A new decision changes the similar-decisions boxes of pages in every chunk; Pagefind ignores the
+    box, so those chunks are reused, and a full index of the changed pages stores the same contents."""
+    new = next_build(old, tmp_path)
+    page = decision_pages(new)[7]
+    text = page.read_text(encoding="utf-8")
+    assert text.count('<section class="imrkb-similar"') == 1
+    rewrite(
+        page, re.sub(r"(<section class=\"imrkb-similar\".*?<ul>)", r"\1<li>Zyzzyvax</li>", text, flags=re.S)
+    )
+    messages: list[str] = []
+    manifest = index_site(new, previous=old, chunk_size=SIZE, say=messages.append)
+    assert any("5 reused, 0 to index" in m for m in messages), messages
+    assert all(linked(old, new, c) for c in manifest)
+
+    full = tmp_path / "full"
+    shutil.copytree(new, full, symlinks=True, ignore=shutil.ignore_patterns("pagefind"))
+    assert index_site(full, chunk_size=SIZE) == manifest
+    assert [fragments(full, c) for c in manifest] == [fragments(new, c) for c in manifest]
+    assert all("Zyzzyvax" not in indexed_text(full, c) for c in manifest)
+
+    # The box's text outside it is still the page's: moving the word out of the box re-indexes.
+    rewrite(page, text.replace("</h1>", "</h1><p>Zyzzyvax</p>", 1))
+    again = tmp_path / "again"
+    shutil.copytree(new, again, symlinks=True, ignore=shutil.ignore_patterns("pagefind"))
+    messages.clear()
+    index_site(again, previous=new, chunk_size=SIZE, say=messages.append)
+    assert any("4 reused, 1 to index" in m for m in messages), messages
 
 
 def test_a_new_newest_page_makes_a_new_chunk_and_leaves_the_others(old: Path, tmp_path: Path) -> None:

@@ -174,6 +174,11 @@ def decision_summary(d: Decision) -> str:
     return f"{plural(n, 'item')}: {n - over} upheld, {over} overturned"
 
 
+#: The similar-decisions box's opening tag. Pagefind ignores the box, whose content follows the
+#: neighbours rather than the decision (see :func:`imrkb.site.searchindex.read_page`).
+SIMILAR_OPEN = '<section class="imrkb-similar" data-pagefind-ignore>'
+
+
 def similar_box(rows: Sequence[DecisionRow], url: str) -> str:
     """The "similar decisions" box: the decisions most like this one (see :mod:`imrkb.search.neighbours`),
     each with its date, first item and case outcome; nothing when there are none."""
@@ -188,7 +193,7 @@ def similar_box(rows: Sequence[DecisionRow], url: str) -> str:
             f"({esc(r.date or 'undated')}): {esc(r.first_item)}{more} · {esc(r.outcome_label)}</li>"
         )
     return (
-        '<section class="imrkb-similar" data-pagefind-ignore><h2 id="similar">Similar decisions</h2>'
+        f'{SIMILAR_OPEN}<h2 id="similar">Similar decisions</h2>'
         '<p class="imrkb-note">The decisions of this corpus with the most similar items and rationales '
         "(computed from their words; not a judgment of legal relevance).</p>"
         f'<ul>{"".join(items)}</ul></section>'

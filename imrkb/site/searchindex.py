@@ -12,11 +12,12 @@ filter counts; ``docs/assets/imrkb-pagefind.js`` reads it to answer the search p
 without loading any index, only the chunks that can match a filter are searched, results merged by
 score or, for a date order, chunk after chunk (the chunks are date ranges).
 
-Incremental: ``pagefind/indexed.json`` records every chunk's pages with a digest of each page's bytes.
+Incremental: ``pagefind/indexed.json`` records every chunk's pages with a digest of each page's bytes (but
+the content of the similar-decisions box, which Pagefind ignores).
 Given the previous build's site, the next index keeps its chunk boundaries (a new page goes into the
 chunk whose date range holds it, the newest chunk for a new newest decision; a chunk past
 ``chunk_size`` splits from its oldest end), hard-links every chunk whose pages are the same paths with
-the same bytes (a chunk is named by a digest of its pages, ``part-<digest>``) and runs Pagefind only
+the same digests (a chunk is named by a digest of its pages, ``part-<digest>``) and runs Pagefind only
 for the others.
 """
 
@@ -40,6 +41,7 @@ from pathlib import Path
 
 from ..errors import ImrkbError
 from . import pagefindnames
+from .render import SIMILAR_OPEN
 
 #: Pages per Pagefind run: about 0.8 GB of Pagefind memory, measured (bench/run.py).
 CHUNK_SIZE = 5000
@@ -66,6 +68,11 @@ UNUSED = (
 EVERY_WORD = "decided"
 _EVERY = re.compile(r">\s*Items decided\s*</h2>")
 _BODY = "data-pagefind-body"
+#: The similar-decisions box: Pagefind ignores it (no text, filter or metadata of it is indexed) and its
+#: content changes with the neighbours, not the decision, so a page's digest leaves the content out
+#: (its presence counts): a new decision changes the boxes of pages all over the corpus, and without
+#: this each would re-index its chunk (every chunk, at 100,000 decisions).
+_SIMILAR = re.compile(re.escape(SIMILAR_OPEN.encode()) + rb".*?</section>", re.S)
 _SORT = re.compile(r'data-pagefind-sort="date">([^<]*)<')
 _FILTER = re.compile(r'data-pagefind-filter="([^"]+)">([^<]*)<')
 
@@ -75,7 +82,7 @@ class Page:
     rel: str  # path of the page's index.html relative to the site
     date: str
     filters: list[tuple[str, str]]
-    digest: str = ""  # of the page's bytes: what decides that a chunk is unchanged
+    digest: str = ""  # of the page's bytes, less its similar box: what decides a chunk is unchanged
     every: bool = False  # whether its indexed text has EVERY_WORD
 
     def row(self) -> list[object]:
@@ -132,7 +139,7 @@ def read_page(site: Path, rel: str) -> Page | None:
         return None
     m = _SORT.search(text)
     filters = [(html.unescape(k), html.unescape(v)) for k, v in _FILTER.findall(text)]
-    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    digest = hashlib.blake2b(_SIMILAR.sub(SIMILAR_OPEN.encode(), data, count=1), digest_size=16).hexdigest()
     every = _EVERY.search(text, start) is not None
     return Page(rel, html.unescape(m.group(1)) if m else "0000-00-00", filters, digest, every)
 
