@@ -15,6 +15,7 @@ they are; otherwise the caller reads the text back.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -46,12 +47,20 @@ class _Unsure(Exception):
     """The data holds something :func:`emit` does not write the way ``yaml.dump`` would."""
 
 
-def _plain_tag(resolvers: dict[Any, list[tuple[str, Any]]], value: str) -> str:
-    """The tag a plain scalar ``value`` reads back as (``Resolver.resolve`` for an implicit scalar)."""
-    for tag, regexp in resolvers.get(value[0] if value else "", []) + resolvers.get(None, []):
-        if regexp.match(value):
-            return str(tag)
-    return _STR
+def _plain_tags(resolvers: dict[Any, list[tuple[str, Any]]]) -> Callable[[str], str]:
+    """``value -> the tag a plain scalar value reads back as`` (``Resolver.resolve`` of an implicit
+    scalar), answering at once for the strings no resolver looks at (most: none starts with a capital)."""
+    wild = list(resolvers.get(None, []))
+    firsts = {k: list(v) + wild for k, v in resolvers.items() if k is not None}
+
+    def tag(value: str) -> str:
+        found = firsts.get(value[0] if value else "")
+        for t, regexp in wild if found is None else found:
+            if regexp.match(value):
+                return str(t)
+        return _STR
+
+    return tag
 
 
 def emit(data: Any, dumper: Any, **options: Any) -> tuple[str, Any] | None:
@@ -60,17 +69,13 @@ def emit(data: Any, dumper: Any, **options: Any) -> tuple[str, Any] | None:
     ``loaded`` is the data as :func:`imrkb.validate.parse_yaml` reads the text back (dates as ISO
     strings), or ``None`` when a string is not plainly printable and the text must be read back.
     """
-    resolvers = dumper.yaml_implicit_resolvers
     if getattr(dumper, "yaml_path_resolvers", None):
         return None
+    plain_tag = _plain_tags(dumper.yaml_implicit_resolvers)
     events: list[Event] = [StreamStartEvent(), DocumentStartEvent(explicit=None)]
     add = events.append
     seen: set[int] = set()
     tame = True
-
-    def scalar(tag: str, value: str) -> None:
-        plain = _plain_tag(resolvers, value) == tag
-        add(ScalarEvent(None, tag, (plain, tag == _STR), value, style=None))
 
     def walk(v: Any) -> Any:
         nonlocal tame
@@ -78,36 +83,32 @@ def emit(data: Any, dumper: Any, **options: Any) -> tuple[str, Any] | None:
         if t is str:
             if tame and not v.isprintable() and not v.replace("\n", " ").isprintable():
                 tame = False
-            scalar(_STR, v)
+            add(ScalarEvent(None, _STR, (plain_tag(v) == _STR, True), v))
             return v
         if t is int:
-            scalar(_INT, str(v))
+            text = str(v)
+            add(ScalarEvent(None, _INT, (plain_tag(text) == _INT, False), text))
             return v
         if t is bool:
-            scalar(_BOOL, "true" if v else "false")
+            text = "true" if v else "false"
+            add(ScalarEvent(None, _BOOL, (plain_tag(text) == _BOOL, False), text))
             return v
         if v is None:
-            scalar(_NULL, "null")
+            add(ScalarEvent(None, _NULL, (plain_tag("null") == _NULL, False), "null"))
             return None
+        if id(v) in seen:  # a date, list or dict met twice: PyYAML would write an anchor
+            raise _Unsure
+        seen.add(id(v))
         if t is dt.date:
-            if id(v) in seen:
-                raise _Unsure
-            seen.add(id(v))
             text = v.isoformat()
-            scalar(_DATE, text)
+            add(ScalarEvent(None, _DATE, (plain_tag(text) == _DATE, False), text))
             return text
         if t is list:
-            if id(v) in seen:
-                raise _Unsure
-            seen.add(id(v))
             add(SequenceStartEvent(None, _SEQ, True, flow_style=False))
             out = [walk(x) for x in v]
             add(SequenceEndEvent())
             return out
         if t is dict:
-            if id(v) in seen:
-                raise _Unsure
-            seen.add(id(v))
             add(MappingStartEvent(None, _MAP, True, flow_style=False))
             loaded = {}
             for k, x in v.items():
