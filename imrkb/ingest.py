@@ -68,6 +68,7 @@ class _Parsed:
     folder: str = ""
     text: str = ""
     error: str = ""
+    key: str = ""  # its ingest-cache key ("" without a cache)
 
 
 def find_letters(paths: Iterable[Path]) -> tuple[list[Path], list[Outcome]]:
@@ -150,10 +151,11 @@ def _parse_one(source: str) -> _Parsed:
         key = _cache.key(path.name, data)
         hit = _cache.get(key)
         if hit is not None:
-            return _Parsed(source, hit.id, hit.folder, hit.text)
+            return _Parsed(source, hit.id, hit.folder, hit.text, key=key)
     parsed = _parse_new(source, data)
     if _cache is not None and not parsed.error:
         _cache.put(key, Entry(parsed.id, parsed.folder, parsed.text))
+        parsed = dataclasses.replace(parsed, key=key)
     return parsed
 
 
@@ -305,6 +307,8 @@ def iter_ingest(
         for r in _parsed(letters, jobs, chapters, store):
             try:
                 decided = _decide(r, decisions, existing, removed, this_run, writers)
+                if store is not None and r.key and decided[0].status == "withheld":
+                    store.drop(r.key)  # a decision taken down keeps no copy in the cache
             except BaseException:
                 yield from done(wait=True)  # the letters before it come out first, as without threads
                 raise

@@ -9,7 +9,9 @@ message names the path, which the key leaves out).
 
 Entries live in ``ROOT/.imrkb/ingest-cache/`` (never published), one file each, written atomically
 without fsync: each starts with a digest of the rest, and an entry that does not match it (a crash
-mid-write) is a miss. Nothing here raises on a damaged or unwritable cache; ingest just parses.
+mid-write) is a miss. Nothing here raises on a damaged or unwritable cache; ingest just parses. A
+decision taken down (``imrkb remove``) has its entries deleted (:func:`forget`), so its content is kept
+nowhere; a letter ingested again after it is withheld before it is cached.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["Entry", "IngestCache", "cache_dir", "fingerprint"]
+__all__ = ["Entry", "IngestCache", "cache_dir", "fingerprint", "forget"]
 
 _PACKAGE = Path(__file__).resolve().parent
 _PROJECT = _PACKAGE.parent
@@ -86,6 +88,13 @@ class IngestCache:
         h.update(letter)
         return h.hexdigest()
 
+    def drop(self, key: str) -> None:
+        """Delete the entry at ``key``, if there is one."""
+        try:
+            self._path(key).unlink(missing_ok=True)
+        except OSError:
+            pass
+
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.rec"
 
@@ -125,3 +134,20 @@ class IngestCache:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def forget(root: Path, ident: str) -> int:
+    """Delete every entry of the record ``ident`` under ``root`` (one header line read per entry);
+    returns how many were deleted."""
+    head = f" {ident} ".encode()
+    gone = 0
+    for path in sorted(cache_dir(root).glob("*/*.rec")):
+        try:
+            with path.open("rb") as f:
+                first = f.readline()
+            if head in first:
+                path.unlink()
+                gone += 1
+        except OSError:
+            continue
+    return gone

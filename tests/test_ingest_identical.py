@@ -126,3 +126,20 @@ def test_the_cache_is_what_a_cached_run_writes_and_a_damaged_entry_is_parsed_aga
     # --no-cache parses the letter and puts the true record back
     r = imrkb("ingest", str(seed), "--no-cache", cwd=tmp_path)
     assert "updated 1" in r.stderr and tree(tmp_path) == dict([record])
+
+
+def test_a_decision_taken_down_leaves_no_copy_in_the_cache(tmp_path: Path, letters: Path) -> None:
+    letter = letters / "synthetic-case-number-2016.txt"
+    assert imrkb("ingest", str(letter), cwd=tmp_path).returncode == 0
+    (path, record), = tree(tmp_path).items()
+    ident = Path(path).stem
+    (entry,) = cache_dir(tmp_path).rglob("*.rec")
+    assert record in entry.read_bytes()
+    removed = imrkb("remove", ident, "--reason", "test takedown of a cached record", cwd=tmp_path)
+    assert removed.returncode == 0, removed.stderr
+    assert not entry.exists()
+    again = imrkb("ingest", str(letter), cwd=tmp_path)  # withheld: parsed, and not kept in the cache
+    assert (again.returncode, again.stderr.strip().splitlines()[-1]) == (
+        0, "ingested 0, updated 0, unchanged 0, withheld 1, failed 0"
+    )
+    assert not list(cache_dir(tmp_path).rglob("*.rec")) and not tree(tmp_path)
