@@ -22,9 +22,10 @@ KEEP_HYPHEN_AFTER = frozenset(
 )
 
 _FOOTER_LINE = r"[ \t]*(?:Page\s+\d+\s*(?:of\s*\d+)?|-\s*\d+\s*-|\d+\s*/\s*\d+|\[\s*Page\s+\d+\s*\])[ \t]*"
-#: A page break (form feed or footer line) with the blank lines around it.
+#: A page break (form feed or footer line) with the blank lines around it. The leading lookahead (a
+#: character a break can start with) changes no match; it lets the engine skip other positions fast.
 _BREAK = re.compile(
-    r"[ \t]*(?:\n[ \t]*)*(?:(?:\f|(?<![^\n\f])" + _FOOTER_LINE + r"(?=[ \t]*(?:\n|\f|$)))"
+    r"(?=[ \t\n\f\-\d\[p])[ \t]*(?:\n[ \t]*)*(?:(?:\f|(?<![^\n\f])" + _FOOTER_LINE + r"(?=[ \t]*(?:\n|\f|$)))"
     r"[ \t]*(?:\n[ \t]*)*)+",
     re.I,
 )
@@ -136,7 +137,9 @@ def keep_hyphen(left: str, right: str, letter_words: set[str]) -> bool:
 
 def hyphenation(text: str) -> str:
     """Join words hyphenated across lines: "medi-\\ncally" -> "medically", "non-\\ncertified" kept."""
-    broken = re.compile(r"([A-Za-z][A-Za-z-]*)-[ \t]*\n[ \t]*(\S+)")
+    # the lookbehind changes no match (the leftmost one starts at a run's first letter, never after a
+    # letter) but spares the engine from re-reading every word from each of its letters
+    broken = re.compile(r"(?<![A-Za-z])([A-Za-z][A-Za-z-]*)-[ \t]*\n[ \t]*(\S+)")
     # the letter's vocabulary, leaving out the fragments of the words broken across lines
     words = set(re.findall(r"[A-Za-z][A-Za-z-]*", broken.sub(" ", text).lower()))
 

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import LetterError
+from .ingestcache import Entry, IngestCache, cache_dir, fingerprint
 from .models import Decision
 from .pdftext import read_bytes, text_of
 from .pii import load_kinds, scan_letter
-from .records import atomic_write_bytes, load_yaml_text, to_yaml
+from .records import atomic_write_bytes, load_yaml_text, to_yaml, to_yaml_loaded
 from .takedown import Removal, load_ledger
 from .validate import (
     KnownChapters,
@@ -67,6 +68,7 @@ class _Parsed:
     folder: str = ""
     text: str = ""
     error: str = ""
+    key: str = ""  # its ingest-cache key ("" without a cache)
 
 
 def find_letters(paths: Iterable[Path]) -> tuple[list[Path], list[Outcome]]:
@@ -100,11 +102,13 @@ def find_letters(paths: Iterable[Path]) -> tuple[list[Path], list[Outcome]]:
 
 
 
-def _read_and_parse(path: Path) -> tuple[Decision, str]:
-    """The letter's record and its extracted text (as :func:`imrkb.parse.parse_file`, keeping the text)."""
+def _read_and_parse(path: Path, data: bytes | None = None) -> tuple[Decision, str]:
+    """The letter's record and its extracted text (as :func:`imrkb.parse.parse_file`, keeping the text);
+    ``data``: the file's bytes when already read."""
     from .parse import parse_text  # imported here: only ingest and parse need the parser
 
-    data = read_bytes(path)
+    if data is None:
+        data = read_bytes(path)
     try:
         text, pages = text_of(data, path.name)
         return parse_text(text, path.name, hashlib.sha256(data).hexdigest(), pages), text
@@ -112,24 +116,62 @@ def _read_and_parse(path: Path) -> tuple[Decision, str]:
         raise LetterError(str(path), e.problem, e.line) from None
 
 
-def _parse_one(source: str) -> _Parsed:
-    """Parse one letter, scan it for personal data and check its record; never raises (a parser bug is
-    reported as such)."""
-    try:
-        decision, letter_text = _read_and_parse(Path(source))
-        decision = dataclasses.replace(decision, pii=scan_letter(decision, letter_text))
-    except LetterError as e:
+#: This process's cache of finished records (set by :func:`_use_cache`; ``None``: none).
+_cache: IngestCache | None = None
+
+
+def _use_cache(cache: IngestCache | None) -> None:
+    global _cache
+    _cache = cache
+
+
+def _init_worker(chapters: KnownChapters | None, cache: IngestCache | None) -> None:
+    init_worker(chapters)
+    _use_cache(cache)
+
+
+def _failed(source: str, e: Exception) -> _Parsed:
+    """The outcome of a letter whose read or parse raised ``e``: its problem, or a parser bug."""
+    if isinstance(e, LetterError):
         message = str(e)
         return _Parsed(source, error=message if message.startswith(source) else f"{source}: {message}")
-    except Exception as e:  # noqa: BLE001 - one broken letter must not stop a 100,000-letter run
-        return _Parsed(
-            source, error=f"{source}: parser failed ({type(e).__name__}: {e}); this is a bug in imrkb"
-        )
-    text = to_yaml(decision)
+    return _Parsed(source, error=f"{source}: parser failed ({type(e).__name__}: {e}); this is a bug in imrkb")
+
+
+def _parse_one(source: str) -> _Parsed:
+    """Parse one letter (or take its record from the cache), scan it for personal data and check its
+    record; never raises (a parser bug is reported as such)."""
+    path = Path(source)
+    key = ""
     try:
-        data, _ = parse_yaml(text)
-    except YAMLLoadError as e:  # pragma: no cover - to_yaml writes plain data only
-        return _Parsed(source, error=f"{source}: the record does not read back as YAML: {e}")
+        data = read_bytes(path)
+    except Exception as e:  # noqa: BLE001 - reported as the parse would report it
+        return _failed(source, e)
+    if _cache is not None:
+        key = _cache.key(path.name, data)
+        hit = _cache.get(key)
+        if hit is not None:
+            return _Parsed(source, hit.id, hit.folder, hit.text, key=key)
+    parsed = _parse_new(source, data)
+    if _cache is not None and not parsed.error:
+        _cache.put(key, Entry(parsed.id, parsed.folder, parsed.text))
+        parsed = dataclasses.replace(parsed, key=key)
+    return parsed
+
+
+def _parse_new(source: str, letter: bytes) -> _Parsed:
+    """:func:`_parse_one` for a letter not in the cache (``letter``: its bytes)."""
+    try:
+        decision, letter_text = _read_and_parse(Path(source), letter)
+        decision = dataclasses.replace(decision, pii=scan_letter(decision, letter_text))
+    except Exception as e:  # noqa: BLE001 - one broken letter must not stop a 100,000-letter run
+        return _failed(source, e)
+    text, data = to_yaml_loaded(decision)
+    if data is None:  # a string the emitter does not vouch for: read the text back as validate would
+        try:
+            data, _ = parse_yaml(text)
+        except YAMLLoadError as e:  # pragma: no cover - to_yaml writes plain data only
+            return _Parsed(source, error=f"{source}: the record does not read back as YAML: {e}")
     findings = check_record(data, worker_chapters())
     if findings:
         first = findings[0]
@@ -184,26 +226,38 @@ def _existing_ids(decisions: Path) -> dict[str, list[Path]]:
     return out
 
 
-def _warm() -> None:
+def _warm(pool: bool) -> None:
     """Load what every letter needs (catalog, personal-data patterns, compiled schema) once, here: forked
-    workers inherit it instead of each loading it again."""
+    workers inherit it instead of each loading it again; for a ``pool``, the hyphenation step's word list
+    too (which one process loads only when a letter needs it)."""
     from .catalog import load_catalog
+    from .clean import english_words
 
     load_catalog()
+    if pool:
+        english_words()
     load_kinds()
     schema_check()
 
 
-def _parsed(letters: Sequence[Path], jobs: int, chapters: KnownChapters | None) -> Iterator[_Parsed]:
+def _parsed(
+    letters: Sequence[Path], jobs: int, chapters: KnownChapters | None, cache: IngestCache | None
+) -> Iterator[_Parsed]:
     sources = [str(p) for p in letters]
+    parallel = jobs > 1 and len(sources) >= 2 * jobs
     if sources:
-        _warm()
-    if jobs <= 1 or len(sources) < 2 * jobs:
+        _warm(parallel)
+    if not parallel:
         set_worker_chapters(chapters)
-        yield from map(_parse_one, sources)
+        _use_cache(cache)
+        try:
+            yield from map(_parse_one, sources)
+        finally:
+            _use_cache(None)
         return
     chunk = max(1, min(32, len(sources) // (jobs * 8)))
-    with multiprocessing.get_context().Pool(jobs, initializer=init_worker, initargs=(chapters,)) as pool:
+    init = (chapters, cache)
+    with multiprocessing.get_context().Pool(jobs, initializer=_init_worker, initargs=init) as pool:
         yield from pool.imap(_parse_one, sources, chunksize=chunk)
 
 
@@ -218,7 +272,12 @@ def _write(target: Path, data: bytes, moved: Sequence[Path]) -> None:
 
 
 def iter_ingest(
-    letters: Sequence[Path], root: Path, *, jobs: int = 1, chapters: KnownChapters | None = None
+    letters: Sequence[Path],
+    root: Path,
+    *,
+    jobs: int = 1,
+    chapters: KnownChapters | None = None,
+    cache: bool = True,
 ) -> Iterator[Outcome]:
     """Parse ``letters`` and write their records under ``root/decisions``; one outcome per letter, in order.
 
@@ -226,9 +285,11 @@ def iter_ingest(
     decision year changed moves (its old file is removed). A second letter with an id already written in
     this run fails, naming the first, unless it gives the very same record. Records are written (fsync,
     atomic rename) by :data:`WRITERS` threads; a letter's outcome comes once its record is on disk, and a
-    failed write raises at its letter's turn.
+    failed write raises at its letter's turn. With ``cache``, a letter ingested before by the same code
+    takes its record from ``ROOT/.imrkb/ingest-cache`` (:mod:`imrkb.ingestcache`) instead of a parse.
     """
     decisions = Path(root) / "decisions"
+    store = IngestCache(cache_dir(Path(root)), fingerprint(chapters)) if cache and letters else None
     existing = _existing_ids(decisions)
     removed = load_ledger(Path(root))
     this_run: dict[str, tuple[str, bytes]] = {}  # id -> (first source, digest of its YAML)
@@ -243,9 +304,11 @@ def iter_ingest(
             yield outcome
 
     with ThreadPoolExecutor(WRITERS, thread_name_prefix="imrkb-write") as writers:
-        for r in _parsed(letters, jobs, chapters):
+        for r in _parsed(letters, jobs, chapters, store):
             try:
                 decided = _decide(r, decisions, existing, removed, this_run, writers)
+                if store is not None and r.key and decided[0].status == "withheld":
+                    store.drop(r.key)  # a decision taken down keeps no copy in the cache
             except BaseException:
                 yield from done(wait=True)  # the letters before it come out first, as without threads
                 raise

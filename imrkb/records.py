@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from .models import Citation, Dates, Decision, Issue, Patient, PiiFinding, PiiOverride, Reviewer, Source
+from .yamlemit import emit
 
 try:  # the C loader is ~10x faster; both are safe loaders
     _SafeLoader: Any = yaml.CSafeLoader
@@ -172,10 +173,23 @@ def _str_presenter(dumper: Any, data: str) -> Any:
 _Dumper.add_representer(str, _str_presenter)
 
 
+_YAML_OPTIONS: dict[str, Any] = {"allow_unicode": True, "width": 100}
+
+
 def to_yaml(d: Decision | dict[str, Any]) -> str:
     """Serialise a record (or its dict) as YAML in contract order."""
+    return to_yaml_loaded(d)[0]
+
+
+def to_yaml_loaded(d: Decision | dict[str, Any]) -> tuple[str, Any]:
+    """:func:`to_yaml`'s text and the data it reads back as (dates as ISO strings, as the record check
+    loads it), or ``None`` in place of the data when the text must be read back to know
+    (:func:`imrkb.yamlemit.emit`)."""
     data = to_dict(d) if isinstance(d, Decision) else d
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    fast = emit(data, _Dumper, **_YAML_OPTIONS)
+    if fast is not None:
+        return fast
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, **_YAML_OPTIONS), None
 
 
 def _json_default(v: Any) -> Any:

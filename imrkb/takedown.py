@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from .errors import ImrkbError, UsageError
+from .ingestcache import forget
 from .records import atomic_write_text, load_yaml_text
 
 LEDGER_DIR = "removed"
@@ -115,4 +116,5 @@ def remove(root: Path, ident: str, reason: str, *, today: dt.date | None = None)
     )
     for p in paths:
         p.unlink()
+    forget(root, ident)  # and the copy of its text in ingest's cache
     return removal

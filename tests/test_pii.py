@@ -556,3 +556,25 @@ def test_false_alarms_on_the_real_letters() -> None:
     )
     assert false_alarms == []
     assert set(findings) == REAL_TRUE_FINDINGS
+
+
+@pytest.mark.parametrize(
+    "words",
+    [["The", "This", "That", "These", "Th", "A", "Ab", "Abc", "Abd", "B"], ["Mr"], ["Mr", "Mrs", "Ms", "Miss"]],
+)
+def test_a_word_list_part_becomes_a_trie_matching_the_same_words(words: list[str]) -> None:
+    src = f"(?:{'|'.join(words)})"
+    trie = re.compile(pii.word_trie(src) + r"\b")
+    listed = re.compile(src + r"\b")
+    assert pii.word_trie(src) != src
+    tries = {w + tail for w in words + ["Thus", "Ac", "Mx", ""] for tail in ("", "s", "x", " y", "-z")}
+    tries |= {w[:i] for w in words for i in range(len(w))}
+    for t in sorted(tries):
+        assert bool(trie.match(t)) == bool(listed.match(t)), t
+        if listed.match(t):
+            assert trie.match(t).group() == listed.match(t).group(), t  # type: ignore[union-attr]
+
+
+def test_parts_other_than_word_lists_are_left_as_they_are() -> None:
+    for src in ("(?:Jan(?:uary)?|Feb)", "(?:THE|N/A)", "[A-Z][a-z]+", "(?:a|b)c"):
+        assert pii.word_trie(src) == src

@@ -22,13 +22,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             "Parse letters and write one record per letter to ROOT/decisions/<year>/<id>.yaml (year of the "
             "decision date, or undated). Folders are searched recursively for *.pdf and *.txt. Idempotent: "
             "a record whose bytes do not change is not rewritten. Writes are atomic. A letter that cannot be "
-            "parsed is reported as 'file: problem' and skipped. Exit status: 0 all ingested, 1 some letters "
-            "failed, 2 could not run."
+            "parsed is reported as 'file: problem' and skipped. A letter ingested before by the same code "
+            "takes its record from ROOT/.imrkb/ingest-cache (never published). Exit status: 0 all "
+            "ingested, 1 some letters failed, 2 could not run."
         ),
     )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="letter files or folders of letters")
     add_root(p)
     add_jobs(p, "parse letters")
+    p.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        help="parse every letter, even one whose record ROOT/.imrkb/ingest-cache holds from an earlier run "
+        "of the same code",
+    )
     p.set_defaults(func=run)
 
 
@@ -46,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if not letters and not missing:
         progress.note(f"no letters (*.pdf, *.txt) in {', '.join(map(str, args.paths))}")
     try:
-        for outcome in iter_ingest(letters, args.root, jobs=args.jobs, chapters=chapters):
+        for outcome in iter_ingest(letters, args.root, jobs=args.jobs, chapters=chapters, cache=args.cache):
             counts[outcome.status] += 1
             if outcome.status in ("failed", "withheld"):
                 progress.note(outcome.message, sys.stdout)
