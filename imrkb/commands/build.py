@@ -59,12 +59,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def precedent_index(args: argparse.Namespace) -> int:
-    """The Whoosh index behind ``imrkb search`` follows every full build (incremental: only what changed)."""
+    """The Whoosh index behind ``imrkb search`` follows every full build (incremental: only what changed;
+    records come parsed from the build's record caches)."""
     if args.no_precedent_index:
         return 0
     from ..search.indexer import update_index
+    from ..site.recordcache import CachedRecords, build_caches
 
-    report = update_index(args.root)
+    report = update_index(args.root, lookup=CachedRecords(build_caches(args.root)))
     for line in report.failed:
         print(line, file=sys.stderr)
     print(f"imrkb build: precedent index: {report.summary()}", file=sys.stderr)
