@@ -78,8 +78,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     corpus = work / "corpus"
     runbench.synth(work, "yaml", args.count, args.seed, args.jobs, corpus / "decisions")
     stages: dict[str, dict[str, Any]] = {}
-    stages["cache-fill"] = runbench.measure("cache-fill", child(ROOT, "fill", str(corpus)), work)
-    for mode in filter(None, args.modes.split(",")):
+    modes = list(filter(None, args.modes.split(",")))
+    if any(MODES[m][0] for m in modes) and supports_lookup(code):
+        stages["cache-fill"] = runbench.measure("cache-fill", child(ROOT, "fill", str(corpus)), work)
+    for mode in modes:
         cached, procs = MODES[mode]
         if cached and not supports_lookup(code):
             print(f"    {mode}: skipped ({code} has no record lookup)", file=sys.stderr)
