@@ -123,3 +123,19 @@ def test_unknown_shard_and_incomplete_shards_are_one_line_errors(corpus: Path, t
     (tmp_path / "shards" / "2016").mkdir(parents=True)
     proc = run_imrkb("build", "--root", str(corpus), "--assemble", "--shards-dir", str(tmp_path / "shards"))
     assert proc.returncode != 0 and "not complete" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_precedent_index_is_built_and_the_shards_record_caches_answer_for_every_record(
+    corpus: Path,
+) -> None:
+    from imrkb.search.searching import PrecedentIndex
+    from imrkb.site.recordcache import CachedRecords, build_caches
+
+    by_year = years(corpus)
+    caches = build_caches(corpus)
+    assert len(caches) == len(by_year)  # one per shard (the corpus root has no build of its own)
+    lookup = CachedRecords(caches)
+    paths = sorted((corpus / "decisions").glob("*/*.yaml"))
+    assert all(lookup(p.relative_to(corpus).as_posix(), p.stat()) is not None for p in paths)
+    with PrecedentIndex(corpus) as ix:
+        assert ix.searcher.doc_count() == sum(len(d.issues) for ds in by_year.values() for d in ds)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
@@ -59,12 +60,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def precedent_index(args: argparse.Namespace) -> int:
-    """The Whoosh index behind ``imrkb search`` follows every full build (incremental: only what changed)."""
+    """The Whoosh index behind ``imrkb search`` follows every full build (incremental: only what changed;
+    records come parsed from the build's record caches)."""
     if args.no_precedent_index:
         return 0
     from ..search.indexer import update_index
+    from ..site.recordcache import CachedRecords, build_caches
 
-    report = update_index(args.root)
+    report = update_index(args.root, lookup=CachedRecords(build_caches(args.root)))
     for line in report.failed:
         print(line, file=sys.stderr)
     print(f"imrkb build: precedent index: {report.summary()}", file=sys.stderr)
@@ -86,8 +89,22 @@ def run_sharded(args: argparse.Namespace) -> int:
         )
         return 0
     report = None
+    early: list[subprocess.Popen[bytes]] = []
     if args.shards:
-        report = shards.build_shards(args.root, shards_dir, jobs=args.jobs, site_url=args.site_url)
-    out = shards.assemble(args.root, shards_dir, args.out, site_url=args.site_url, report=report)
+        then = None if args.no_precedent_index else lambda: early.append(start_index(args.root))
+        report = shards.build_shards(args.root, shards_dir, jobs=args.jobs, site_url=args.site_url, then=then)
+    try:
+        out = shards.assemble(args.root, shards_dir, args.out, site_url=args.site_url, report=report)
+    finally:
+        for proc in early:
+            proc.wait()
     print(f"imrkb build: assembled {out}", file=sys.stderr)
     return precedent_index(args)
+
+
+def start_index(root: Path) -> subprocess.Popen[bytes]:
+    """Start ``imrkb index`` in the background (silent): it runs beside the last shards and the assemble
+    step, reading the records from the caches of the shards built. The :func:`precedent_index` that
+    follows finds it up to date, or finishes what it could not do (it reports either way)."""
+    cmd = [sys.executable, "-m", "imrkb", "index", "--root", str(root)]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -3,42 +3,39 @@
 Incremental: a record whose content hash (sha256 of the file) is unchanged is not re-read; changed and new
 records are re-indexed, deleted ones removed. Every run that changes something writes a new version folder
 beside the live one and swaps it in (see :mod:`imrkb.search.store`). A large change (or ``full=True``, or a
-format change) rebuilds from scratch with several processes.
+format change) rebuilds from scratch, in batches written by several processes (:mod:`.fullbuild`). Given a
+``lookup`` (the site build's record cache), records unchanged since the site build read them are not
+parsed or scanned for personal data again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
-import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from whoosh import index as windex
-from whoosh.writing import NO_MERGE, SegmentWriter
+from whoosh.writing import SegmentWriter
 
-from .. import pii
 from ..catalog import Catalog, load_catalog
-from ..models import Decision
 from ..progress import Progress
-from ..records import from_dict, load_yaml_text
-from . import store
-from .documents import Labels, decision_documents, labels_of
+from . import fullbuild, store
+from .documents import Labels
+from .reading import RecordLookup, Todo, parse_record, record_documents
 from .schema import INDEX_FORMAT, build_schema
+
+__all__ = ["IndexReport", "parse_record", "scan_records", "update_index"]
 
 #: Rebuild from scratch when more than this share of the records changed (cheaper than deleting).
 FULL_REBUILD_SHARE = 0.5
 #: Below this many records a full build stays in one process (starting workers costs more).
 PARALLEL_MIN_RECORDS = 2000
-#: Memory per Whoosh writer (MB) before it spills sorted runs to disk; spilling pickles every posting and
-#: costs about 40% more time, so full builds commit in batches small enough to stay under it.
+#: Memory per Whoosh writer of an incremental update (MB) before it spills sorted runs to disk.
 WRITER_MB = 1024
-#: Items per writer process in one batch of a full build (about 600 MB of postings in memory).
+#: Items in one batch (one segment) of a full build, held in a worker's memory until it is written.
 BATCH_ITEMS = 10_000
 #: Segments smaller than this are merged by incremental updates.
 SMALL_SEGMENT = 5_000
@@ -89,29 +86,9 @@ def scan_records(root: Path) -> dict[str, Path]:
     return dict(sorted(found.items()))
 
 
-def parse_record(rel: str, data: bytes) -> Decision:
-    """The decision in a record file's bytes; :class:`ValueError` with ``path[:line]: problem`` otherwise."""
-    try:
-        raw = load_yaml_text(data.decode("utf-8"))
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{rel}: not UTF-8 text (byte {e.start})") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{rel}:{mark.line + 1}" if mark is not None else rel
-        raise ValueError(f"{where}: YAML syntax error: {getattr(e, 'problem', None) or e}") from None
-    if not isinstance(raw, dict):
-        raise ValueError(f"{rel}: not a decision record (expected a mapping)")
-    try:
-        return from_dict(raw)
-    except KeyError as e:
-        raise ValueError(f"{rel}: missing field {e.args[0]} (run `imrkb validate`)") from None
-    except (TypeError, ValueError, AttributeError) as e:
-        raise ValueError(f"{rel}: malformed record: {e} (run `imrkb validate`)") from None
-
-
 @dataclass
 class _Plan:
-    todo: dict[str, tuple[bytes, dict[str, Any]]]  # rel -> (bytes, new manifest entry sans items/id)
+    todo: dict[str, Todo]  # rel -> (rel, bytes, new manifest entry sans items/id, stat if unchanged)
     keep: dict[str, dict[str, Any]]  # rel -> manifest entry carried over unchanged
     removed: list[str]
     changed: set[str]
@@ -121,10 +98,14 @@ def _entry(st: os.stat_result, sha: str) -> dict[str, Any]:
     return {"sha256": sha, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
+def _stamp(st: os.stat_result) -> tuple[int, int, int, int]:
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
 def _plan(files: dict[str, Path], old: store.Manifest | None, full: bool) -> _Plan:
     """Which records to (re)index: unchanged ``size``+``mtime`` skips reading, else the hash decides."""
     prev = old.files if old else {}
-    todo: dict[str, tuple[bytes, dict[str, Any]]] = {}
+    todo: dict[str, Todo] = {}
     keep: dict[str, dict[str, Any]] = {}
     for rel, path in files.items():
         st = path.stat()
@@ -137,39 +118,12 @@ def _plan(files: dict[str, Path], old: store.Manifest | None, full: bool) -> _Pl
         if not full and was and was["sha256"] == sha:
             keep[rel] = {**was, **_entry(st, sha)}
         else:
-            todo[rel] = (data, _entry(st, sha))
+            after = path.stat()  # the bytes are the version at ``st`` only if nothing wrote in between
+            same = _stamp(after) == _stamp(st)
+            todo[rel] = (rel, data, _entry(st, sha), st if same else None)
     removed = sorted(set(prev) - set(files))
     changed = {rel for rel in todo if rel in prev}
     return _Plan(todo, keep, removed, changed)
-
-
-def _can_fork() -> bool:
-    """Sub-writers are forked: spawned ones would re-run the caller's ``__main__``, and forking a process
-    that runs other threads is unsafe (and deprecated), so parallel builds need a single-threaded caller.
-    """
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-
-
-def _make_writer(ix: Any, procs: int) -> Any:
-    """A writer for one batch of a full build: ``procs`` sub-writer processes when that is safe."""
-    if procs > 1 and _can_fork():
-        from whoosh.multiproc import MpWriter
-
-        w = MpWriter(
-            ix, procs=procs, batchsize=256, limitmb=WRITER_MB, multisegment=True, start_method="fork"
-        )
-        for _ in range(procs):  # all forks before the job queue starts its feeder thread
-            w._new_task()
-        return w
-    return SegmentWriter(ix, limitmb=WRITER_MB)
-
-
-def _commit_batch(writer: Any) -> None:
-    writer.commit(mergetype=NO_MERGE)
-    for q in (getattr(writer, "jobqueue", None), getattr(writer, "resultqueue", None)):
-        if q is not None:  # stop the queues' feeder threads now, so the next batch can fork again
-            q.close()
-            q.join_thread()
 
 
 def merge_small(writer: Any, segments: list[Any]) -> list[Any]:
@@ -193,31 +147,6 @@ def merge_small(writer: Any, segments: list[Any]) -> list[Any]:
     return [seg for seg in segments if not small(seg)]
 
 
-def _documents(
-    plan: _Plan, catalog: Catalog, labels: Labels, progress: Progress | None
-) -> Iterator[tuple[str, dict[str, Any], list[dict[str, Any]]]]:
-    """Parse each record to index: ``(rel, manifest entry, documents)``; a failure is noted in the entry."""
-    for rel, (data, entry) in plan.todo.items():
-        try:
-            d = parse_record(rel, data)
-        except ValueError as e:
-            yield rel, {**entry, "error": str(e), "items": 0}, []
-        else:
-            blocked = pii.unresolved(d)
-            if blocked:  # the site's personal-data gate: what the site may not publish, search may not show
-                kinds = ", ".join(sorted({f.kind for _, f in blocked}))
-                problem = f"{rel}: withheld: unresolved personal data ({kinds}); see `imrkb validate`"
-                yield rel, {**entry, "error": problem, "items": 0}, []
-                if progress:
-                    progress.advance()
-                continue
-            docs = decision_documents(d, rel, catalog)
-            labels_of(docs, labels)
-            yield rel, {**entry, "id": d.id, "items": len(docs)}, docs
-        if progress:
-            progress.advance()
-
-
 def update_index(
     root: Path,
     *,
@@ -227,6 +156,7 @@ def update_index(
     catalog: Catalog | None = None,
     batch_items: int = BATCH_ITEMS,
     parallel_min_records: int = PARALLEL_MIN_RECORDS,
+    lookup: RecordLookup | None = None,
 ) -> IndexReport:
     """Bring ``<root>/.imrkb/index`` up to date with ``<root>/decisions``; see the module docs.
 
@@ -275,24 +205,19 @@ def update_index(
             manifest = store.Manifest(INDEX_FORMAT, dict(plan.keep))
             labels = Labels({}, {}, {})
             bar = Progress("indexing", total=len(plan.todo)) if progress and plan.todo else None
-            docs = _documents(plan, catalog, labels, bar)
             if rebuild:
-                ix = windex.create_in(str(folder), build_schema())
+                windex.create_in(str(folder), build_schema())
                 use = procs if len(plan.todo) >= parallel_min_records else 1
-                batch = 0
-                for rel, entry, item_docs in docs:
-                    if writer is None:
-                        writer = _make_writer(ix, use)
-                    for doc in item_docs:
-                        writer.add_document(**doc)
-                    batch += len(item_docs)
-                    manifest.files[rel] = entry
-                    if batch >= batch_items * use:
-                        _commit_batch(writer)
-                        writer, batch = None, 0
-                if writer is not None:
-                    _commit_batch(writer)
-                    writer = None
+                todo = list(plan.todo.values())
+                done = fullbuild.build(
+                    folder, todo, catalog, lookup=lookup, procs=use, batch_items=batch_items, progress=bar
+                )
+                for batch in done:
+                    manifest.files.update(batch.entries)
+                    for kind, table in vars(batch.labels).items():
+                        mine = getattr(labels, kind)
+                        for k, v in table.items():
+                            mine.setdefault(k, v)
             else:
                 assert live is not None and old is not None
                 store.clone_version(live, folder)
@@ -302,10 +227,12 @@ def update_index(
                 writer = SegmentWriter(ix, limitmb=WRITER_MB)
                 for rel in [*plan.removed, *sorted(plan.changed)]:
                     writer.delete_by_term("path", rel)
-                for rel, entry, item_docs in docs:
+                for rel, entry, item_docs in record_documents(plan.todo.values(), catalog, labels, lookup):
                     for doc in item_docs:
                         writer.add_document(**doc)
                     manifest.files[rel] = entry
+                    if bar:
+                        bar.advance()
                 writer.commit(mergetype=merge_small)
                 writer = None
             if bar:

@@ -116,3 +116,56 @@ class RecordCache:
             self.db.executemany("DELETE FROM entries WHERE file = ?", [(f,) for f in gone])
         self.db.execute("COMMIT")
         self.db.close()
+
+
+def build_caches(root: Path) -> list[Path]:
+    """The record caches of the builds of ``root``: its own and its year shards' (``imrkb build --shards``
+    keeps one per shard in ``ROOT/.imrkb/shards/YEAR/``), those that exist."""
+    own = cache_path(root)
+    shards = sorted((root / ".imrkb" / "shards").glob("*/build-cache/*.sqlite"))
+    return [p for p in [own, *shards] if p.is_file()]
+
+
+class CachedRecords:
+    """Read-only look-ups of parsed records in build caches, for the precedent index
+    (:data:`imrkb.search.reading.RecordLookup`): ``lookup(rel, stat)`` is the record of the file ``rel``
+    when a cache holds it at that stat with no blocking personal-data findings, else ``None``.
+
+    Caches made by other code (another :func:`fingerprint`) are not used. Connections are opened by
+    each process on its first look-up (a forked worker never uses its parent's)."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = list(paths)
+        self._pid: int | None = None
+        self._dbs: list[sqlite3.Connection] = []
+
+    def _open(self) -> list[sqlite3.Connection]:
+        if self._pid != os.getpid():
+            self._pid, self._dbs = os.getpid(), []
+            for p in self.paths:
+                try:
+                    db = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+                    row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+                except sqlite3.Error:
+                    continue
+                if row is not None and row[0] == fingerprint():
+                    self._dbs.append(db)
+                else:
+                    db.close()
+        return self._dbs
+
+    def __call__(self, file: str, st: os.stat_result) -> Decision | None:
+        want = stamp(st)
+        for db in self._open():
+            try:
+                row = db.execute("SELECT stamp, data FROM entries WHERE file = ?", (file,)).fetchone()
+            except sqlite3.Error:
+                continue
+            if row is None or row[0] != want:
+                continue
+            try:
+                d, blocked = pickle.loads(row[1])
+            except Exception:  # an entry from another version of a class: read the file
+                return None
+            return None if blocked else d
+        return None

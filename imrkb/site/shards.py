@@ -168,10 +168,14 @@ def build_shards(
     jobs: int = 2,
     site_url: str | None = None,
     say: Callable[[str], None] = _say,
+    then: Callable[[], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Build every shard, ``jobs`` at a time: each is an ``imrkb build --shard --no-search-index``
     process, then a separate indexing process (``python -m imrkb.site.searchindex``), so a shard's
-    Pagefind runs never overlap its MkDocs memory. Wall time and peak memory of each are recorded."""
+    Pagefind runs never overlap its MkDocs memory. Wall time and peak memory of each are recorded.
+
+    ``then`` is called in the pool once every shard has started, when the first slot frees: the last
+    shards leave a core idle there (``imrkb build --shards`` starts the precedent index then)."""
     todo = list(years) if years is not None else shard_years(root)
     env = {**os.environ, "IMRKB_PAGEFIND_JOBS": "1"}  # parallelism comes from the shards
 
@@ -221,7 +225,12 @@ def build_shards(
         }
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(one, todo))
+        built = [pool.submit(one, year) for year in todo]
+        after = pool.submit(then) if then is not None else None
+        out = [f.result() for f in built]
+        if after is not None:
+            after.result()
+        return out
 
 
 # ----------------------------------------------------------------------------- the top-level site
