@@ -66,9 +66,11 @@ def letters(tmp_path_factory: pytest.TempPathFactory) -> Path:
             shutil.copy(p, folder / f"synth-{p.name}")
     for p in sorted((REPO / "tests" / "letters").glob("*.txt")):
         shutil.copy(p, folder / p.name)
-    if SHARED_SEEDS.is_dir():
+    if SHARED_SEEDS.is_dir():  # the seed letter is also tests/letters/seed-2015.txt: one copy of each letter
+        have = {p.read_bytes() for p in folder.iterdir()}
         for p in sorted(SHARED_SEEDS.glob("*.txt")):
-            shutil.copy(p, folder / f"shared-seed-{p.name}")
+            if p.read_bytes() not in have:
+                shutil.copy(p, folder / f"shared-seed-{p.name}")
     (folder / "zz-not-a-letter.txt").write_text(NOT_A_LETTER, encoding="utf-8")
     return folder
 
