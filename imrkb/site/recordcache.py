@@ -50,6 +50,17 @@ def cache_path(root: Path) -> Path:
     return root / ".imrkb" / "build-cache" / f"{name}.sqlite"
 
 
+def _entry(db: sqlite3.Connection, file: str, st: os.stat_result) -> tuple[Decision, list[str]] | None:
+    """The cached record and findings of ``file`` in ``db`` if the file is unchanged (same :func:`stamp`)."""
+    row = db.execute("SELECT stamp, data FROM entries WHERE file = ?", (file,)).fetchone()
+    if row is None or row[0] != stamp(st):
+        return None
+    try:
+        return pickle.loads(row[1])
+    except Exception:  # an entry from another version of a class: read the file again
+        return None
+
+
 class RecordCache:
     """``get``/``put`` parsed records by file; :meth:`close` keeps only the files seen this build."""
 
@@ -84,17 +95,12 @@ class RecordCache:
     def get(self, file: str, st: os.stat_result) -> tuple[Decision, list[str]] | None:
         """The cached record and findings of ``file`` if it is unchanged, else ``None``."""
         self.seen.add(file)
-        row = self.db.execute("SELECT stamp, data FROM entries WHERE file = ?", (file,)).fetchone()
-        if row is None or row[0] != stamp(st):
+        found = _entry(self.db, file, st)
+        if found is None:
             self.misses += 1
-            return None
-        try:
-            d, blocked = pickle.loads(row[1])
-        except Exception:  # an entry from another version of a class: read the file again
-            self.misses += 1
-            return None
-        self.hits += 1
-        return d, blocked
+        else:
+            self.hits += 1
+        return found
 
     def put(self, file: str, st: os.stat_result, d: Decision, blocked: list[str]) -> None:
         self.seen.add(file)
@@ -155,17 +161,12 @@ class CachedRecords:
         return self._dbs
 
     def __call__(self, file: str, st: os.stat_result) -> Decision | None:
-        want = stamp(st)
         for db in self._open():
             try:
-                row = db.execute("SELECT stamp, data FROM entries WHERE file = ?", (file,)).fetchone()
+                found = _entry(db, file, st)
             except sqlite3.Error:
                 continue
-            if row is None or row[0] != want:
-                continue
-            try:
-                d, blocked = pickle.loads(row[1])
-            except Exception:  # an entry from another version of a class: read the file
-                return None
-            return None if blocked else d
+            if found is not None:
+                d, blocked = found
+                return None if blocked else d
         return None
