@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Rebuild benchmark: what ``imrkb build`` costs after a small change to a large corpus.
 
-usage: bench/rebuild.py [--count N] [--seed S] [--reuse] [--out FILE-STEM]
+usage: bench/rebuild.py [--count N] [--seed S] [--shards] [--reuse] [--out FILE-STEM]
 
 Makes N synthetic decisions once (``imrkb synth --format yaml``, kept in bench/work/rebuild-N-S/), builds
 the site with ``imrkb build --full`` (skipped with ``--reuse`` when a site is already published there),
@@ -15,8 +15,11 @@ then times the real command (``imrkb build``: site, Pagefind and the Whoosh prec
 
 Each step reports wall time, CPU seconds (the build's whole process tree, ``getrusage``), the peak RSS
 of its largest process and of all its processes together, and how many files the build changed.
+With ``--shards`` the command is ``imrkb build --shards --jobs 2`` (every year its own site, then the
+assembled site; kept in bench/work/rebuild-shards-N-S/), and each step also reports how many shards
+were built; "files changed" is then what the assemble step linked into or removed from the site.
 Issue 5's target: add or change one decision and rebuild in 30 s or less at 100,000. Results go to
-bench/results/<date>-rebuild-<N>.json and .md.
+bench/results/<date>-rebuild[-shards]-<N>.json and .md.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -82,20 +86,35 @@ def changed_files(root: Path, site: Path) -> int | None:
     return None if state is None or state.changes is None else len(state.changes)
 
 
+def sharded(log: Path) -> tuple[int | None, str]:
+    """From a sharded build's log: files the assemble step linked or removed, and "K of N" shards built."""
+    text = log.read_text(encoding="utf-8", errors="replace")
+    files = re.search(r"(\d+) files linked, (\d+) removed", text)
+    built = re.search(r"(\d+ of \d+) shards built", text)
+    return (int(files[1]) + int(files[2]) if files else None), (built[1] if built else "")
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    work = ROOT / "bench" / "work" / f"rebuild-{args.count}-{args.seed}"
+    kind = "rebuild-shards" if args.shards else "rebuild"
+    work = ROOT / "bench" / "work" / f"{kind}-{args.count}-{args.seed}"
     root = work / "corpus"
     (work / "logs").mkdir(parents=True, exist_ok=True)
     bench.synth(work / "logs", "yaml", args.count, args.seed, 2, root / "decisions")
     site = root / "site"
     build = bench.imrkb("build", "--root", str(root), "--out", str(site))
+    if args.shards:
+        build += ["--shards", "--jobs", "2"]
     steps: list[dict[str, Any]] = []
 
     def step(name: str, cmd: list[str]) -> None:
         m = bench.measure(name, cmd, work / "logs")
         m.pop("stdout", None)
         m.pop("rc", None)
-        steps.append({"step": name, **m, "files changed": changed_files(root, site)})
+        if args.shards:
+            files, built = sharded(work / "logs" / f"{name}.log")
+            steps.append({"step": name, **m, "files changed": files, "shards built": built})
+        else:
+            steps.append({"step": name, **m, "files changed": changed_files(root, site)})
 
     if not (args.reuse and site.exists()):
         step("full build", [*build, "--full"])
@@ -110,6 +129,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     step("nothing changed, again", build)
     return {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "shards": args.shards,
         "count": len(records),
         "cpus": os.cpu_count(),
         "load": os.getloadavg(),
@@ -118,21 +138,25 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def markdown(r: dict[str, Any]) -> str:
+    shards = r.get("shards", False)
     lines = [
-        f"### Rebuild after one change, {r['count']:,} synthetic decisions "
-        f"({r['date'][:10]}, {r['cpus']} CPUs)",
+        f"### {'Sharded rebuild' if shards else 'Rebuild'} after one change, {r['count']:,} synthetic "
+        f"decisions ({r['date'][:10]}, {r['cpus']} CPUs)",
         "",
-        "`imrkb build` (site, Pagefind, Whoosh precedent index) after each step.",
+        ("`imrkb build --shards --jobs 2`" if shards else "`imrkb build`")
+        + " (site, Pagefind, Whoosh precedent index) after each step.",
         "",
         "| step | wall s | cpu s | peak MB (largest process) | peak MB (all processes) "
-        "| files changed | ≤ 30 s |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        f"| files changed |{' shards built |' if shards else ''} ≤ 30 s |",
+        f"|---|---:|---:|---:|---:|---:|{'---|' if shards else ''}---|",
     ]
     for s in r["steps"]:
         met = "" if s["step"] == "full build" else ("yes" if s["seconds"] <= TARGET_REBUILD_S else "no")
+        built = f" {s.get('shards built', '')} |" if shards else ""
+        files = "" if s["files changed"] is None else s["files changed"]
         lines.append(
             f"| {s['step']} | {s['seconds']:.1f} | {s['cpu_s']:.1f} | {s['peak_mb']:.0f} | "
-            f"{s['tree_peak_mb']:.0f} | {'' if s['files changed'] is None else s['files changed']} | {met} |"
+            f"{s['tree_peak_mb']:.0f} | {files} |{built} {met} |"
         )
     la = ", ".join(f"{x:.1f}" for x in r["load"])
     lines += ["", f"Load average at the end: {la} (other work on the machine inflates wall times)."]
@@ -143,13 +167,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--count", type=int, default=10_000, help="synthetic decisions (default 10000)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--shards", action="store_true", help="time imrkb build --shards")
     ap.add_argument("--reuse", action="store_true", help="keep the published site: skip the full build")
     ap.add_argument("--out", help="results file stem (default bench/results/<date>-rebuild-<N>)")
     args = ap.parse_args()
     t0 = time.monotonic()
     r = run(args)
+    kind = "rebuild-shards" if args.shards else "rebuild"
     stem = (
-        Path(args.out) if args.out else ROOT / "bench" / "results" / f"{r['date'][:10]}-rebuild-{args.count}"
+        Path(args.out) if args.out else ROOT / "bench" / "results" / f"{r['date'][:10]}-{kind}-{r['count']}"
     )
     stem.with_suffix(".json").write_text(json.dumps(r, indent=2) + "\n", encoding="utf-8")
     md = markdown(r)

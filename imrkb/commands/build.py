@@ -81,20 +81,40 @@ def run_sharded(args: argparse.Namespace) -> int:
     shards_dir = args.shards_dir or shards.default_shards_dir(args.root)
     if args.shard:
         s = shards.build_shard(
-            args.root, args.shard, shards_dir, site_url=args.site_url, search_index=not args.no_search_index
+            args.root,
+            args.shard,
+            shards_dir,
+            site_url=args.site_url,
+            search_index=not args.no_search_index,
+            full=args.full,
         )
-        print(
-            f"imrkb build: shard {args.shard}: {s['decisions']} decisions in {s['seconds']} s",
-            file=sys.stderr,
-        )
+        how = "unchanged, not rebuilt" if s.get("skipped") else f"in {s['seconds']} s"
+        print(f"imrkb build: shard {args.shard}: {s['decisions']} decisions {how}", file=sys.stderr)
         return 0
-    report = None
+    report = years = None
     early: list[subprocess.Popen[bytes]] = []
     if args.shards:
         then = None if args.no_precedent_index else lambda: early.append(start_index(args.root))
-        report = shards.build_shards(args.root, shards_dir, jobs=args.jobs, site_url=args.site_url, then=then)
+        report = shards.build_shards(
+            args.root, shards_dir, jobs=args.jobs, site_url=args.site_url, full=args.full, then=then
+        )
+        years = [r["year"] for r in report]  # a year whose records are all gone is no longer published
+        built = [r for r in report if not r.get("skipped")]
+        print(
+            f"imrkb build: {len(built)} of {len(report)} shards built"
+            + (f" ({len(report) - len(built)} unchanged)" if len(built) < len(report) else ""),
+            file=sys.stderr,
+        )
     try:
-        out = shards.assemble(args.root, shards_dir, args.out, site_url=args.site_url, report=report)
+        out = shards.assemble(
+            args.root,
+            shards_dir,
+            args.out,
+            site_url=args.site_url,
+            report=report,
+            years=years,
+            full=args.full,
+        )
     finally:
         for proc in early:
             proc.wait()

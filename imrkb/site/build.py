@@ -67,6 +67,8 @@ class BuildReport:
     pages: int
     out: Path
     seconds: float
+    #: The corpus as built (its rows and guideline aggregates): a shard's summary is counted from it.
+    corpus: Corpus | None = dataclasses.field(default=None, repr=False, compare=False)
 
 
 def safe_title(text: str) -> str:
@@ -545,7 +547,9 @@ def _build(
     kept = {slot.live.name} if slot.live is not None and slot.keep_live else set()
     buildstate.save(root, out, files.folder, state, keep=kept)
     n_pages = len(current) + sum(len(v) for v in listing_urls.values()) + len(fixed) + len(notice_urls)
-    return BuildReport(len(corpus.decisions), len(corpus.items), n_pages, out, time.monotonic() - t0)
+    return BuildReport(
+        len(corpus.decisions), len(corpus.items), n_pages, out, time.monotonic() - t0, corpus=corpus
+    )
 
 
 def _downloads(

@@ -15,6 +15,7 @@ Memory of the assemble step grows with the number of shards and guideline pages,
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import resource
@@ -31,17 +32,21 @@ from typing import Any
 from ..catalog import load_catalog
 from ..errors import ImrkbError, UsageError
 from ..records import atomic_write_text
+from ..takedown import LEDGER_DIR, load_ledger
+from . import buildstate
 from .build import PROJECT_DIR, _say, run_mkdocs, write_page
 from .charts import Bar, bar_chart
-from .corpus import load
+from .corpus import Corpus
 from .feeds import atom_feed
 from .guides import unit_info
 from .html import attr, esc, pct, rel
 from .pages import _unit_counts, home_counts
-from .publish import publishing
+from .publish import marker, published, publishing, standby
+from .recordcache import stamp
 from .render import decision_table
 from .rows import DecisionRow, newest_first_key
 from .searchindex import MANIFEST
+from .sitefiles import sync_links
 
 SUMMARY = "summary.json"
 NEWEST = 50
@@ -75,7 +80,7 @@ def _view(root: Path, year: str) -> Path:
         if entry.name not in PRIVATE and entry.name != ".imrkb":
             (view / entry.name).symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
     # The shard's own caches (parsed records, similar-decisions table) outlive the view, one per year.
-    state = root / ".imrkb" / "shards" / year
+    state = _state(root, year)
     state.mkdir(parents=True, exist_ok=True)
     (view / ".imrkb").symlink_to(state.resolve(), target_is_directory=True)
     return view
@@ -84,10 +89,11 @@ def _view(root: Path, year: str) -> Path:
 # ----------------------------------------------------------------------------- one shard
 
 
-def summarize(view: Path, year: str) -> dict[str, Any]:
-    """The counts the top-level pages need, from one shard's records (URLs relative to the shard)."""
-    catalog = load_catalog()
-    corpus = load(view, catalog)
+def summarize(corpus: Corpus, year: str) -> dict[str, Any]:
+    """The counts the top-level pages need, from one shard's corpus as its build had it (URLs relative
+    to the shard). Counting from the build's rows, not by reading the records again: at 25,000
+    decisions a second read of the records cost more than the rebuild of one change."""
+    catalog = corpus.catalog
     items = corpus.items
     by_year: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_cat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -131,6 +137,79 @@ def summarize(view: Path, year: str) -> dict[str, Any]:
     }
 
 
+def _state(root: Path, year: str) -> Path:
+    """A shard's own state folder (record cache, similar-decisions table, build states, inputs)."""
+    return root / ".imrkb" / "shards" / year
+
+
+def _shard_site_url(site_url: str | None, year: str) -> str | None:
+    return f"{site_url.rstrip('/')}/shards/{year}/" if site_url else None
+
+
+def _stamps(h: Any, base: Path) -> None:
+    """Feed ``h`` every file under ``base`` (path and stat stamp), in a fixed order."""
+    if not base.is_dir():
+        h.update(b"-\0")
+        return
+    for dirpath, dirs, files in os.walk(base):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(dirpath, name)
+            h.update(f"{os.path.relpath(path, base)}\0{stamp(os.stat(path))}\0".encode())
+
+
+def shard_inputs(root: Path, year: str, shards_dir: Path, site_url: str | None) -> str:
+    """A digest of everything the build of ``year``'s shard reads: the year's record files (by stat
+    stamp: size, times, inode), the takedown ledger, the hand-written pages, the site code, catalog and
+    URL (:func:`imrkb.site.buildstate.fingerprint`) and where the shard is published."""
+    h = hashlib.blake2b(digest_size=16)
+    url = _shard_site_url(site_url, year) or ""
+    h.update(f"{buildstate.fingerprint(PROJECT_DIR, url)}\0{shards_dir.resolve()}\0".encode())
+    for name, base in (("records", root / "decisions" / year), ("ledger", root / LEDGER_DIR)):
+        h.update(f"{name}\0".encode())
+        _stamps(h, base)
+    h.update(b"docs\0")
+    _stamps(h, PROJECT_DIR / "docs")
+    return h.hexdigest()
+
+
+def _inputs_file(root: Path, year: str, shards_dir: Path) -> Path:
+    """Where the inputs of the shard of ``year`` published in ``shards_dir`` are recorded (in the
+    shard's state folder, one file per shards folder: a build elsewhere does not forget this one's)."""
+    name = hashlib.sha256(str(shards_dir.resolve()).encode()).hexdigest()[:16]
+    return _state(root, year) / f"inputs-{name}.json"
+
+
+def is_current(root: Path, year: str, shards_dir: Path, inputs: str) -> bool:
+    """Whether the published shard of ``year`` was built and indexed from exactly ``inputs`` (then a
+    rebuild would change nothing and is skipped)."""
+    try:
+        known = json.loads(_inputs_file(root, year, shards_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    live = published(shards_dir / year)
+    return (
+        isinstance(known, dict)
+        and known.get("inputs") == inputs
+        and live is not None
+        and known.get("build") == live.name
+        and (live / SUMMARY).is_file()
+    )
+
+
+def _forget(root: Path, year: str, shards_dir: Path) -> None:
+    _inputs_file(root, year, shards_dir).unlink(missing_ok=True)
+
+
+def _remember(root: Path, year: str, shards_dir: Path, inputs: str) -> None:
+    """Record that the shard published now (built and indexed) was built from ``inputs``."""
+    live = published(shards_dir / year)
+    if live is not None:
+        path = _inputs_file(root, year, shards_dir)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps({"inputs": inputs, "build": live.name}) + "\n")
+
+
 def build_shard(
     root: Path,
     year: str,
@@ -138,26 +217,44 @@ def build_shard(
     *,
     site_url: str | None = None,
     search_index: bool = True,
+    full: bool = False,
     say: Callable[[str], None] = _say,
 ) -> dict[str, Any]:
-    """Build the shard of ``year`` into ``shards_dir/YEAR`` (published atomically) with its summary."""
+    """Build the shard of ``year`` into ``shards_dir/YEAR`` (published atomically) with its summary.
+
+    A shard whose inputs are those of its published build (:func:`shard_inputs`) is not built again
+    (unless ``full``): its summary is returned with ``"skipped": True``. A build without its search
+    index is never taken as current."""
     from .build import build_site
 
     root = root.resolve()
+    out = shards_dir.resolve() / year
+    inputs = shard_inputs(root, year, shards_dir, site_url)
+    if search_index and not full and is_current(root, year, shards_dir, inputs):
+        summary = json.loads((out / SUMMARY).read_text(encoding="utf-8"))
+        say(f"shard {year}: unchanged since its published build, not rebuilt")
+        return {**summary, "seconds": 0.0, "skipped": True}
+    _forget(root, year, shards_dir)
     view = _view(root, year)
     try:
         t0 = time.monotonic()
-        url = f"{site_url.rstrip('/')}/shards/{year}/" if site_url else None
-        out = shards_dir.resolve() / year
-        build_site(
-            view, out, site_url=url, search_index=search_index, say=lambda m: say(f"shard {year}: {m}")
+        report = build_site(
+            view,
+            out,
+            site_url=_shard_site_url(site_url, year),
+            search_index=search_index,
+            full=full,
+            say=lambda m: say(f"shard {year}: {m}"),
         )
-        summary = summarize(view, year)
+        assert report.corpus is not None
+        summary = summarize(report.corpus, year)
         summary["seconds"] = round(time.monotonic() - t0, 1)
         atomic_write_text(out.resolve() / SUMMARY, json.dumps(summary) + "\n")
-        return summary
     finally:
         shutil.rmtree(view, ignore_errors=True)
+    if search_index:
+        _remember(root, year, shards_dir, inputs)
+    return summary
 
 
 def build_shards(
@@ -167,15 +264,19 @@ def build_shards(
     years: Iterable[str] | None = None,
     jobs: int = 2,
     site_url: str | None = None,
+    full: bool = False,
     say: Callable[[str], None] = _say,
     then: Callable[[], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Build every shard, ``jobs`` at a time: each is an ``imrkb build --shard --no-search-index``
     process, then a separate indexing process (``python -m imrkb.site.searchindex``), so a shard's
     Pagefind runs never overlap its MkDocs memory. Wall time and peak memory of each are recorded.
+    A shard whose inputs have not changed since its published build is skipped (see
+    :func:`build_shard`; ``full`` builds every shard from scratch).
 
     ``then`` is called in the pool once every shard has started, when the first slot frees: the last
     shards leave a core idle there (``imrkb build --shards`` starts the precedent index then)."""
+    root = root.resolve()
     todo = list(years) if years is not None else shard_years(root)
     env = {**os.environ, "IMRKB_PAGEFIND_JOBS": "1"}  # parallelism comes from the shards
 
@@ -193,6 +294,11 @@ def build_shards(
 
     def one(year: str) -> dict[str, Any]:
         t0 = time.monotonic()
+        inputs = shard_inputs(root, year, shards_dir, site_url)
+        if not full and is_current(root, year, shards_dir, inputs):
+            say(f"shard {year}: unchanged since its published build, not rebuilt")
+            return {"year": year, "skipped": True, "seconds": 0.0, "build_s": 0.0, "index_s": 0.0}
+        _forget(root, year, shards_dir)
         cmd = [
             sys.executable,
             "-m",
@@ -205,12 +311,16 @@ def build_shards(
             "--shards-dir",
             str(shards_dir),
             "--no-search-index",
-        ] + (["--site-url", site_url] if site_url else [])
+        ]
+        cmd += (["--site-url", site_url] if site_url else []) + (["--full"] if full else [])
         build_mb = run(year, "build", cmd)
         t1 = time.monotonic()
         site = shards_dir.resolve() / year
-        index_mb = run(year, "search index", [sys.executable, "-m", "imrkb.site.searchindex", str(site)])
+        index = [sys.executable, "-m", "imrkb.site.searchindex", str(site)]
+        before = standby(shards_dir / year)  # the build just replaced: its index is complete
+        index_mb = run(year, "search index", index + (["--previous", str(before)] if before else []))
         t2 = time.monotonic()
+        _remember(root, year, shards_dir, inputs)
         say(
             f"shard {year}: built in {t1 - t0:.1f} s (peak {build_mb:.0f} MB), "
             f"indexed in {t2 - t1:.1f} s (peak {index_mb:.0f} MB)"
@@ -417,18 +527,6 @@ def home_fragments(summaries: list[dict[str, Any]]) -> dict[str, str]:
     return {"home-stats": stats, "home-newest": decision_table(_newest(summaries, 10), "")}
 
 
-def _link_tree(src: Path, dst: Path) -> None:
-    """Hard-link (or copy, across file systems) every file of ``src`` into ``dst``."""
-
-    def link(s: str, d: str) -> None:
-        try:
-            os.link(s, d)
-        except OSError:
-            shutil.copy2(s, d)
-
-    shutil.copytree(src, dst, copy_function=link, symlinks=False)
-
-
 def _concat(parts: list[Path], dest: Path, *, header: bool) -> None:
     with dest.open("wb") as out:
         for k, p in enumerate(parts):
@@ -440,6 +538,31 @@ def _concat(parts: list[Path], dest: Path, *, header: bool) -> None:
                 shutil.copyfileobj(f, out)
 
 
+def _found_shards(shards_dir: Path, years: Iterable[str] | None) -> list[Path]:
+    """The shard folders to join: ``years``' (all must exist), or every shard found in ``shards_dir``
+    (not a shard: a shard's builds folder, its trash (.YEAR.trash) or other dot-folders)."""
+    if years is not None:
+        return [shards_dir / y for y in sorted(years)]
+    if not shards_dir.is_dir():
+        return []
+    return sorted(
+        p
+        for p in shards_dir.iterdir()
+        if p.is_dir() and not p.name.endswith(".builds") and not p.name.startswith(".")
+    )
+
+
+def _file_stamp(path: Path) -> str:
+    try:
+        return stamp(path.stat())
+    except FileNotFoundError:
+        return ""
+
+
+def _digest(values: Iterable[object]) -> str:
+    return hashlib.blake2b(json.dumps(list(values)).encode(), digest_size=16).hexdigest()
+
+
 def assemble(
     root: Path,
     shards_dir: Path,
@@ -447,21 +570,22 @@ def assemble(
     *,
     site_url: str | None = None,
     report: list[dict[str, Any]] | None = None,
+    years: Iterable[str] | None = None,
+    full: bool = False,
     say: Callable[[str], None] = _say,
 ) -> Path:
-    """Join the built shards under ``shards_dir`` into the published site ``out`` (default ROOT/site)."""
+    """Join the built shards under ``shards_dir`` (those of ``years``, default all) into the published
+    site ``out`` (default ROOT/site).
+
+    The site is built into its standby when there is one (unless ``full``): every shard's files and the
+    top-level files are hard-linked into it, only where the link there is not already to the same file
+    (:func:`imrkb.site.sitefiles.sync_links`), and whatever is no longer in a shard is removed. So a
+    rebuild after one changed shard touches that shard's changed files, not the whole site. The joined
+    downloads are linked from the live site when no shard's downloads changed."""
     root = root.resolve()
     out = out or root / "site"
     out = out.parent.resolve() / out.name
-    shards = (
-        sorted(  # not a shard: a shard's builds folder, its trash (.YEAR.trash) or other dot-folders
-            p
-            for p in shards_dir.iterdir()
-            if p.is_dir() and not p.name.endswith(".builds") and not p.name.startswith(".")
-        )
-        if shards_dir.is_dir()
-        else []
-    )
+    shards = _found_shards(shards_dir, years)
     summaries = []
     for p in shards:
         f = p / SUMMARY
@@ -473,7 +597,7 @@ def assemble(
     if not summaries:
         raise ImrkbError(f"{shards_dir}: no shards to assemble (imrkb build --shard YEAR makes them)")
     work = root / "build" / "top"
-    staging = work / "docs"
+    staging, top = work / "docs", work / "site"
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(PROJECT_DIR / "docs", staging)
     for url, title, html in top_pages(summaries):
@@ -481,47 +605,63 @@ def assemble(
     (staging / ".fragments").mkdir()
     for name, html in home_fragments(summaries).items():
         (staging / ".fragments" / f"{name}.html").write_text(html, encoding="utf-8")
+    downloads = ("decisions.jsonl", "decisions.csv")
+    parts = [(p.name, name, _file_stamp(p.resolve() / "data" / name)) for p in shards for name in downloads]
     info: dict[str, object] = {
         "shards": [s["year"] for s in summaries],
         "decisions": sum(s["decisions"] for s in summaries),
+        "removed": _digest(sorted(load_ledger(root))),
+        "downloads": _digest(parts),
     }
-    with publishing(out, info) as slot:
+    with publishing(out, info, recycle=not full) as slot:
         folder = slot.folder
+        before = marker(slot.live)
+        if slot.live is not None and before.get("removed") != info["removed"]:
+            slot.keep_live = False  # a decision was taken down (or may have been): no copy survives
         say(f"assembling {len(summaries)} shards: top-level mkdocs build")
-        feed_url = run_mkdocs(staging, folder, site_url)
-        (folder / "shards").mkdir()
+        feed_url = run_mkdocs(staging, top, site_url)
         chunks = []
         for p in shards:
-            _link_tree(p.resolve(), folder / "shards" / p.name)
-            manifest = folder / "shards" / p.name / "pagefind" / MANIFEST
+            manifest = p / "pagefind" / MANIFEST
             if manifest.is_file():
                 for c in json.loads(manifest.read_text(encoding="utf-8"))["chunks"]:
                     chunks.append(
                         {**c, "path": f"../shards/{p.name}/pagefind/{c['path']}", "site": f"shards/{p.name}/"}
                     )
         chunks.sort(key=lambda c: c["newest"], reverse=True)
-        (folder / "pagefind").mkdir(exist_ok=True)
-        (folder / "pagefind" / MANIFEST).write_text(
+        (top / "pagefind").mkdir(exist_ok=True)
+        (top / "pagefind" / MANIFEST).write_text(
             json.dumps({"version": 1, "chunks": chunks}), encoding="utf-8"
         )
-        (folder / "data").mkdir(exist_ok=True)
-        _concat(
-            [folder / "shards" / p.name / "data" / "decisions.jsonl" for p in shards],
-            folder / "data" / "decisions.jsonl",
-            header=False,
-        )
-        _concat(
-            [folder / "shards" / p.name / "data" / "decisions.csv" for p in shards],
-            folder / "data" / "decisions.csv",
-            header=True,
-        )
-        (folder / "feed.xml").write_text(
+        (top / "data").mkdir(exist_ok=True)
+        same = slot.live is not None and before.get("downloads") == info["downloads"]
+        for name in downloads:
+            dest, old = top / "data" / name, (slot.live / "data" / name if slot.live else None)
+            if same and old is not None and old.is_file():
+                os.link(old, dest)
+            else:
+                _concat([p.resolve() / "data" / name for p in shards], dest, header=name.endswith(".csv"))
+        (top / "feed.xml").write_text(
             atom_feed(_newest(summaries, NEWEST), feed_url, title="imrkb: newest IMR decisions"),
             encoding="utf-8",
         )
-        (folder / "shards.json").write_text(
+        (top / "shards.json").write_text(
             json.dumps({"shards": report or [{"year": s["year"]} for s in summaries]}, indent=1),
             encoding="utf-8",
+        )
+        linked = removed = 0
+        for p in shards:
+            n, m = sync_links(p.resolve(), folder / "shards" / p.name)
+            linked, removed = linked + n, removed + m
+        names = {p.name for p in shards}
+        for gone in [q for q in (folder / "shards").iterdir() if q.name not in names]:
+            shutil.rmtree(gone) if gone.is_dir() and not gone.is_symlink() else gone.unlink()
+            removed += 1
+        n, m = sync_links(top, folder, keep={"shards"})
+        linked, removed = linked + n, removed + m
+        say(
+            f"assembled into {'the standby' if slot.recycled else 'a new folder'}: "
+            f"{linked} files linked, {removed} removed"
         )
     return out
 
