@@ -119,12 +119,27 @@ def run_sharded(args: argparse.Namespace) -> int:
         for proc in early:
             proc.wait()
     print(f"imrkb build: assembled {out}", file=sys.stderr)
+    if early and all(proc.returncode == 0 for proc in early):
+        last = _index_log(args.root).read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        print(
+            f"imrkb build: precedent index, beside the shards: {last[-1] if last else 'done'}",
+            file=sys.stderr,
+        )
+        return 0
     return precedent_index(args)
 
 
+def _index_log(root: Path) -> Path:
+    return root / "build" / "precedent-index.log"
+
+
 def start_index(root: Path) -> subprocess.Popen[bytes]:
-    """Start ``imrkb index`` in the background (silent): it runs beside the last shards and the assemble
-    step, reading the records from the caches of the shards built. The :func:`precedent_index` that
-    follows finds it up to date, or finishes what it could not do (it reports either way)."""
+    """Start ``imrkb index`` in the background (its messages to ROOT/build/precedent-index.log): it runs
+    beside the last shards and the assemble step, reading the records from the caches of the shards
+    built. When it succeeds, its summary is the build's; otherwise :func:`precedent_index` finishes what
+    it could not do."""
+    log = _index_log(root)
+    log.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "imrkb", "index", "--root", str(root)]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with log.open("wb") as f:
+        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=f)

@@ -657,7 +657,7 @@ def assemble(
         for gone in [q for q in (folder / "shards").iterdir() if q.name not in names]:
             shutil.rmtree(gone) if gone.is_dir() and not gone.is_symlink() else gone.unlink()
             removed += 1
-        n, m = sync_links(top, folder, keep={"shards"})
+        n, m = sync_links(top, folder, keep={"shards"}, same_bytes=True)  # a few small files
         linked, removed = linked + n, removed + m
         say(
             f"assembled into {'the standby' if slot.recycled else 'a new folder'}: "

@@ -145,11 +145,13 @@ def link_copy(live: Path, folder: Path, *, skip: Iterable[str] = ()) -> int:
     return n
 
 
-def sync_links(src: Path, dest: Path, *, keep: Iterable[str] = ()) -> tuple[int, int]:
+def sync_links(
+    src: Path, dest: Path, *, keep: Iterable[str] = (), same_bytes: bool = False
+) -> tuple[int, int]:
     """Make ``dest`` hold exactly the files of ``src``, as hard links: a file already linked to the same
-    inode is left alone, any other is linked anew (under a temporary name renamed over the old one, so
-    no file is written in place) and what ``src`` lacks is removed, but for the top-level names in
-    ``keep``. Returns (files linked, entries removed).
+    inode is left alone (with ``same_bytes``, also one holding the same bytes), any other is linked anew
+    (under a temporary name renamed over the old one, so no file is written in place) and what ``src``
+    lacks is removed, but for the top-level names in ``keep``. Returns (files linked, entries removed).
 
     Used to bring a recycled folder that holds another build's links up to date: reading two trees'
     directory entries (their inode numbers come with them) costs ~2 s a million, far less than linking
@@ -178,7 +180,10 @@ def sync_links(src: Path, dest: Path, *, keep: Iterable[str] = ()) -> tuple[int,
                     if old.is_dir(follow_symlinks=False):
                         shutil.rmtree(old.path)
                         removed += 1
-                    elif not old.is_symlink() and old.inode() == _inode(e):
+                    elif not old.is_symlink() and (
+                        old.inode() == _inode(e)
+                        or (same_bytes and filecmp.cmp(old.path, e.path, shallow=False))
+                    ):
                         continue
                 _link(Path(e.path), there / e.name)
                 linked += 1
