@@ -11,7 +11,9 @@ then times the real command (``imrkb build``: site, Pagefind and the Whoosh prec
 - one decision's first outcome flipped;
 - one new decision, dated the corpus's newest day (so every newest-first list it is on moves by one);
 - that decision deleted again;
-- nothing changed (a second time: the rebuild from the standby, the steady state).
+- nothing changed (a second time: the rebuild from the standby, the steady state);
+- another outcome flipped, in the same year as the first (with ``--shards``, that shard's second
+  rebuild: from its standby, the steady state for a change).
 
 Each step reports wall time, CPU seconds (the build's whole process tree, ``getrusage``), the peak RSS
 of its largest process and of all its processes together, and how many files the build changed.
@@ -127,6 +129,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     added.unlink()
     step("that decision deleted", build)
     step("nothing changed, again", build)
+    year = records[len(records) // 2].parent
+    same_year = sorted(year.glob("*.yaml"))
+    again = flip_outcome(same_year[len(same_year) // 3])
+    step(f"another outcome flipped, same year ({again})", build)
     return {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "shards": args.shards,

@@ -124,6 +124,16 @@ def test_sharded_rebuilds_build_only_changed_shards_and_equal_full_builds(root: 
     assert a.stat().st_ino == (root / "shards" / other / "index.html").stat().st_ino
     _same_as_full(root, tmp_path)
 
+    # Another in the same year: now that shard has a standby, its index reuses the replaced build's
+    # chunks and reads only the pages the build wrote.
+    e = read_record(sorted((root / "decisions" / year).glob("*.yaml"))[-1])
+    flip = "overturned" if e.issues[0].outcome == "upheld" else "upheld"
+    write_corpus(root, [dataclasses.replace(e, issues=(dataclasses.replace(e.issues[0], outcome=flip),))])
+    assert standby(root / "shards" / year) is not None
+    err = _build(root)
+    assert f"1 of {len(years)} shards built" in err
+    _same_as_full(root, tmp_path)
+
     # A decision taken down and a whole year's records deleted: the taken-down record survives in no
     # build folder of the site or of its shard, and the deleted year is no longer published.
     taken = sorted((root / "decisions" / years[-1]).glob("*.yaml"))[0].stem

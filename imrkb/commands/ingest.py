@@ -8,9 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..errors import UsageError
-from ..ingest import STATUSES, find_letters, iter_ingest
 from ..progress import Progress
-from ..validate import known_chapters
 from . import add_jobs, add_root, check_jobs
 
 
@@ -41,6 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..ingest import STATUSES, find_letters, iter_ingest  # the parser: imported only to run
+    from ..validate import known_chapters
+
     check_jobs(args)
     if not args.root.is_dir():
         raise UsageError(f"--root {args.root}: no such folder")

@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..parse import parse_file
 from ..records import to_json, to_yaml
 
 
@@ -18,6 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..parse import parse_file  # imported only to run
+
     record = parse_file(args.file)
     sys.stdout.write(to_json(record) + "\n" if args.json else to_yaml(record))
     return 0

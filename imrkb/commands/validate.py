@@ -8,7 +8,6 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..progress import Progress
-from ..validate import iter_problems, known_chapters
 from . import add_jobs, add_root, check_jobs
 
 
@@ -29,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..validate import iter_problems, known_chapters  # imported only to run
+
     root: Path = args.root
     check_jobs(args)
     if not (root / "decisions").is_dir():

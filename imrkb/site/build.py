@@ -69,6 +69,10 @@ class BuildReport:
     seconds: float
     #: The corpus as built (its rows and guideline aggregates): a shard's summary is counted from it.
     corpus: Corpus | None = dataclasses.field(default=None, repr=False, compare=False)
+    #: Every decision page (site paths), and those this build wrote (``None``: a fresh folder, all):
+    #: what the search index needs to know to read only the pages that changed.
+    decision_pages: list[str] = dataclasses.field(default_factory=list, repr=False, compare=False)
+    written: list[str] | None = dataclasses.field(default=None, repr=False, compare=False)
 
 
 def safe_title(text: str) -> str:
@@ -515,14 +519,14 @@ def _build(
         files.remove(rel)
     shutil.rmtree(mk_out, ignore_errors=True)
 
+    written = None
+    if files.changes is not None:
+        written = {r for r in files.changed if r.startswith("decisions/") and r.endswith("/index.html")}
+    decision_pages = sorted(f"{r.url}index.html" for r in corpus.decisions)
     if search_index:
         say("indexing decision pages with pagefind")
         # One chunk at a time (bounded memory); chunks whose pages are unchanged are reused (moved from
         # this folder's own index when it is a recycled build, else linked from the live build).
-        written = None
-        if files.changes is not None:
-            written = {r for r in files.changed if r.startswith("decisions/") and r.endswith("/index.html")}
-        decision_pages = sorted(f"{r.url}index.html" for r in corpus.decisions)
         index_site(
             files.folder,
             previous=slot.live,
@@ -548,7 +552,14 @@ def _build(
     buildstate.save(root, out, files.folder, state, keep=kept)
     n_pages = len(current) + sum(len(v) for v in listing_urls.values()) + len(fixed) + len(notice_urls)
     return BuildReport(
-        len(corpus.decisions), len(corpus.items), n_pages, out, time.monotonic() - t0, corpus=corpus
+        len(corpus.decisions),
+        len(corpus.items),
+        n_pages,
+        out,
+        time.monotonic() - t0,
+        corpus=corpus,
+        decision_pages=decision_pages,
+        written=sorted(written) if written is not None else None,
     )
 
 

@@ -459,11 +459,34 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("site", type=Path)
     ap.add_argument("--previous", type=Path, help="the last build's site (default: SITE itself)")
     ap.add_argument("--full", action="store_true", help="index every chunk, reuse nothing")
+    ap.add_argument(
+        "--pages",
+        type=Path,
+        help='JSON {"pages": [...], "written": [...] or null}: the site\'s decision pages and those its '
+        "build wrote since --previous (the others are not read)",
+    )
     args = ap.parse_args(argv)
     previous = None if args.full else (args.previous or args.site)
     say = lambda m: print(m, file=sys.stderr)  # noqa: E731
+    pages = written = None
+    if args.pages is not None:
+        try:
+            known = json.loads(args.pages.read_text(encoding="utf-8"))
+            pages, written = known["pages"], known["written"]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            print(f"imrkb: {args.pages}: not a page list ({e})", file=sys.stderr)
+            return 2
+        if args.previous is None:  # written since an unknown build: read every page
+            written = None
     try:
-        index_site(args.site, previous=previous, jobs=min(2, os.cpu_count() or 1), say=say)
+        index_site(
+            args.site,
+            previous=previous,
+            written=written,
+            pages=pages,
+            jobs=min(2, os.cpu_count() or 1),
+            say=say,
+        )
     except ImrkbError as e:
         print(f"imrkb: {e}", file=sys.stderr)
         return 1

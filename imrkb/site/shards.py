@@ -41,7 +41,7 @@ from .feeds import atom_feed
 from .guides import unit_info
 from .html import attr, esc, pct, rel
 from .pages import _unit_counts, home_counts
-from .publish import marker, published, publishing, standby
+from .publish import MARKER, marker, published, publishing, standby
 from .recordcache import stamp
 from .render import decision_table
 from .rows import DecisionRow, newest_first_key
@@ -146,16 +146,19 @@ def _shard_site_url(site_url: str | None, year: str) -> str | None:
     return f"{site_url.rstrip('/')}/shards/{year}/" if site_url else None
 
 
-def _stamps(h: Any, base: Path) -> None:
+def _stamps(h: Any, base: Path | str, prefix: str = "") -> None:
     """Feed ``h`` every file under ``base`` (path and stat stamp), in a fixed order."""
-    if not base.is_dir():
+    try:
+        with os.scandir(base) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except FileNotFoundError:
         h.update(b"-\0")
         return
-    for dirpath, dirs, files in os.walk(base):
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(dirpath, name)
-            h.update(f"{os.path.relpath(path, base)}\0{stamp(os.stat(path))}\0".encode())
+    for e in entries:
+        if e.is_dir():
+            _stamps(h, e.path, f"{prefix}{e.name}/")
+        else:
+            h.update(f"{prefix}{e.name}\0{stamp(e.stat())}\0".encode())
 
 
 def shard_inputs(root: Path, year: str, shards_dir: Path, site_url: str | None) -> str:
@@ -173,11 +176,22 @@ def shard_inputs(root: Path, year: str, shards_dir: Path, site_url: str | None) 
     return h.hexdigest()
 
 
-def _inputs_file(root: Path, year: str, shards_dir: Path) -> Path:
-    """Where the inputs of the shard of ``year`` published in ``shards_dir`` are recorded (in the
-    shard's state folder, one file per shards folder: a build elsewhere does not forget this one's)."""
+def _state_file(root: Path, year: str, shards_dir: Path, what: str) -> Path:
+    """A file of the shard of ``year`` published in ``shards_dir``, in the shard's state folder (one
+    per shards folder: a build elsewhere does not touch this one's)."""
     name = hashlib.sha256(str(shards_dir.resolve()).encode()).hexdigest()[:16]
-    return _state(root, year) / f"inputs-{name}.json"
+    return _state(root, year) / f"{what}-{name}.json"
+
+
+def _inputs_file(root: Path, year: str, shards_dir: Path) -> Path:
+    """Where the inputs of the shard's published build are recorded (see :func:`is_current`)."""
+    return _state_file(root, year, shards_dir, "inputs")
+
+
+def pages_file(root: Path, year: str, shards_dir: Path) -> Path:
+    """Where a shard built without its search index leaves its decision pages and those it wrote,
+    for the indexing process that follows (``python -m imrkb.site.searchindex --pages``)."""
+    return _state_file(root, year, shards_dir, "pages")
 
 
 def is_current(root: Path, year: str, shards_dir: Path, inputs: str) -> bool:
@@ -248,6 +262,11 @@ def build_shard(
         )
         assert report.corpus is not None
         summary = summarize(report.corpus, year)
+        if not search_index:
+            atomic_write_text(
+                pages_file(root, year, shards_dir),
+                json.dumps({"pages": report.decision_pages, "written": report.written}),
+            )
         summary["seconds"] = round(time.monotonic() - t0, 1)
         atomic_write_text(out.resolve() / SUMMARY, json.dumps(summary) + "\n")
     finally:
@@ -318,7 +337,13 @@ def build_shards(
         site = shards_dir.resolve() / year
         index = [sys.executable, "-m", "imrkb.site.searchindex", str(site)]
         before = standby(shards_dir / year)  # the build just replaced: its index is complete
-        index_mb = run(year, "search index", index + (["--previous", str(before)] if before else []))
+        if before is not None:
+            index += ["--previous", str(before)]
+        listed = pages_file(root, year, shards_dir)
+        if listed.is_file():  # the pages the build wrote: the others are not read again
+            index += ["--pages", str(listed)]
+        index_mb = run(year, "search index", index)
+        listed.unlink(missing_ok=True)
         t2 = time.monotonic()
         _remember(root, year, shards_dir, inputs)
         say(
@@ -552,6 +577,16 @@ def _found_shards(shards_dir: Path, years: Iterable[str] | None) -> list[Path]:
     )
 
 
+def _seal(tree: Path) -> tuple[int, ...] | None:
+    """The inodes of the files every build or index of a shard writes anew (its build marker, its
+    summary, its search manifest): a folder holding links to these same files holds that very build
+    (a shard's files are only ever replaced, never written in place, and a held inode is not reused)."""
+    try:
+        return tuple(os.stat(tree / rel).st_ino for rel in (MARKER, SUMMARY, f"pagefind/{MANIFEST}"))
+    except OSError:
+        return None
+
+
 def _file_stamp(path: Path) -> str:
     try:
         return stamp(path.stat())
@@ -649,9 +684,14 @@ def assemble(
             json.dumps({"shards": report or [{"year": s["year"]} for s in summaries]}, indent=1),
             encoding="utf-8",
         )
-        linked = removed = 0
+        linked = removed = same = 0
         for p in shards:
-            n, m = sync_links(p.resolve(), folder / "shards" / p.name)
+            src, dest = p.resolve(), folder / "shards" / p.name
+            seal = _seal(src)
+            if seal is not None and seal == _seal(dest):
+                same += 1  # this folder already holds this very build of the shard
+                continue
+            n, m = sync_links(src, dest)
             linked, removed = linked + n, removed + m
         names = {p.name for p in shards}
         for gone in [q for q in (folder / "shards").iterdir() if q.name not in names]:
@@ -661,7 +701,7 @@ def assemble(
         linked, removed = linked + n, removed + m
         say(
             f"assembled into {'the standby' if slot.recycled else 'a new folder'}: "
-            f"{linked} files linked, {removed} removed"
+            f"{linked} files linked, {removed} removed ({same} of {len(shards)} shards already there)"
         )
     return out
 

@@ -158,34 +158,40 @@ def sync_links(
     them all. Across file systems every file is copied each time (there is no shared inode to compare)."""
     leave = set(keep)
     linked = removed = 0
-    stack: list[tuple[str, Path, bool]] = [(str(src), dest, True)]
+    stack: list[tuple[str, str, bool]] = [(str(src), str(dest), True)]
     while stack:
         here, there, top = stack.pop()
         try:
             with os.scandir(there) as it:
                 have = {e.name: e for e in it}
         except FileNotFoundError:
-            there.mkdir(parents=True)
+            os.makedirs(there)
             have = {}
         with os.scandir(here) as it:
             for e in it:
+                target = os.path.join(there, e.name)
                 old = have.pop(e.name, None)
                 if e.is_dir():
                     if old is not None and not old.is_dir(follow_symlinks=False):
                         os.unlink(old.path)
                         removed += 1
-                    stack.append((e.path, there / e.name, False))
+                    stack.append((e.path, target, False))
                     continue
-                if old is not None:
-                    if old.is_dir(follow_symlinks=False):
-                        shutil.rmtree(old.path)
-                        removed += 1
-                    elif not old.is_symlink() and (
-                        old.inode() == _inode(e)
-                        or (same_bytes and filecmp.cmp(old.path, e.path, shallow=False))
-                    ):
-                        continue
-                _link(Path(e.path), there / e.name)
+                if old is None:  # nothing there: link directly (most files of a new folder)
+                    try:
+                        os.link(e.path, target)
+                    except OSError:
+                        shutil.copyfile(e.path, target)
+                    linked += 1
+                    continue
+                if old.is_dir(follow_symlinks=False):
+                    shutil.rmtree(old.path)
+                    removed += 1
+                elif not old.is_symlink() and (
+                    old.inode() == _inode(e) or (same_bytes and filecmp.cmp(old.path, e.path, shallow=False))
+                ):
+                    continue
+                _link(Path(e.path), Path(target))
                 linked += 1
         for name, old in have.items():
             if top and name in leave:

@@ -24,7 +24,6 @@ from ..models import Decision, Source
 from ..records import to_yaml
 from .damage import STEPS, TEXT_ONLY, check_steps, damage, pages_text, random_steps
 from .generate import Generator, SynthLetter
-from .pdf import letter_pdf
 from .render import render_lines
 
 FORMATS = ("yaml", "txt", "pdf")
@@ -61,6 +60,8 @@ def render_letter(letter: SynthLetter, fmt: str, steps: Iterable[str] | None = N
     if fmt == "pdf":
         pdf_steps = tuple(s for s in chosen if s not in TEXT_ONLY)
         pages = damage(lines, pdf_steps, rng)
+        from .pdf import letter_pdf  # fpdf takes 0.4 s to import: only when PDFs are written
+
         data = letter_pdf(pages, title=f"Synthetic IMR letter {d.id}", owner_password=f"synth-{letter.seed}")
         source = Source(f"{d.id}.pdf", hashlib.sha256(data).hexdigest(), len(pages))
         return Rendered(dataclasses.replace(d, source=source), data, pdf_steps)
