@@ -167,6 +167,34 @@ def test_a_page_whose_similar_box_alone_changed_reuses_its_chunk_exactly(old: Pa
     assert any("4 reused, 1 to index" in m for m in messages), messages
 
 
+def test_a_page_whose_link_targets_alone_changed_reuses_its_chunk_exactly(old: Path, tmp_path: Path) -> None:
+    """A new newest decision moves the decisions at the ends of guideline pages to the next page, so
+    their pages link elsewhere; Pagefind stores no link targets, so their chunks are reused, and a full
+    index of the changed pages stores the same contents. A changed link text still re-indexes."""
+    new = next_build(old, tmp_path)
+    page = decision_pages(new)[12]
+    text = page.read_text(encoding="utf-8")
+    hrefs = re.findall(r'href="([^"]*guidelines/[^"]*)"', text)
+    assert hrefs
+    moved = text.replace(f'href="{hrefs[0]}"', f'href="{hrefs[0]}page/9/"')
+    assert moved != text
+    rewrite(page, moved)
+    messages: list[str] = []
+    manifest = index_site(new, previous=old, chunk_size=SIZE, say=messages.append)
+    assert any("5 reused, 0 to index" in m for m in messages), messages
+    full = tmp_path / "full"
+    shutil.copytree(new, full, symlinks=True, ignore=shutil.ignore_patterns("pagefind"))
+    assert index_site(full, chunk_size=SIZE) == manifest
+    assert [fragments(full, c) for c in manifest] == [fragments(new, c) for c in manifest]
+
+    rewrite(page, re.sub(r'(href="[^"]*guidelines/[^"]*">)', r"\1Zyzzyvax ", moved, count=1))
+    again = tmp_path / "again"
+    shutil.copytree(new, again, symlinks=True, ignore=shutil.ignore_patterns("pagefind"))
+    messages.clear()
+    index_site(again, previous=new, chunk_size=SIZE, say=messages.append)
+    assert any("4 reused, 1 to index" in m for m in messages), messages
+
+
 def test_a_new_newest_page_makes_a_new_chunk_and_leaves_the_others(old: Path, tmp_path: Path) -> None:
     new = next_build(old, tmp_path)
     pages = decision_pages(new)

@@ -73,6 +73,10 @@ _BODY = "data-pagefind-body"
 #: (its presence counts): a new decision changes the boxes of pages all over the corpus, and without
 #: this each would re-index its chunk (every chunk, at 100,000 decisions).
 _SIMILAR = re.compile(re.escape(SIMILAR_OPEN.encode()) + rb".*?</section>", re.S)
+#: Link targets: Pagefind stores a page's text, filters, meta and anchors, never where its links go. A
+#: new newest decision moves rows of every newest-first guideline page by one, so the decisions at the
+#: page ends now link to the next page: a change that must not re-index their chunks.
+_HREF = re.compile(rb' href="[^"]*"')
 _SORT = re.compile(r'data-pagefind-sort="date">([^<]*)<')
 _FILTER = re.compile(r'data-pagefind-filter="([^"]+)">([^<]*)<')
 
@@ -139,7 +143,8 @@ def read_page(site: Path, rel: str) -> Page | None:
         return None
     m = _SORT.search(text)
     filters = [(html.unescape(k), html.unescape(v)) for k, v in _FILTER.findall(text)]
-    digest = hashlib.blake2b(_SIMILAR.sub(SIMILAR_OPEN.encode(), data, count=1), digest_size=16).hexdigest()
+    seen = _HREF.sub(b' href=""', _SIMILAR.sub(SIMILAR_OPEN.encode(), data, count=1))
+    digest = hashlib.blake2b(seen, digest_size=16).hexdigest()
     every = _EVERY.search(text, start) is not None
     return Page(rel, html.unescape(m.group(1)) if m else "0000-00-00", filters, digest, every)
 
