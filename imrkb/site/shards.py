@@ -588,10 +588,13 @@ def _seal(tree: Path) -> tuple[int, ...] | None:
 
 
 def _file_stamp(path: Path) -> str:
+    """Size, mtime and inode of a shard's download: not its ctime, which every hard link made to it (the
+    assembled site's own) changes."""
     try:
-        return stamp(path.stat())
+        st = path.stat()
     except FileNotFoundError:
         return ""
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
 
 
 def _digest(values: Iterable[object]) -> str:
