@@ -8,8 +8,12 @@ and hostile text (HTML, Markdown, template syntax, a javascript: URL) in every f
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
+import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from imrkb.models import Citation, Dates, Decision, Issue, Patient, Reviewer, Source
@@ -207,6 +211,31 @@ def write_corpus(root: Path, decisions: list[Decision] | None = None) -> list[Pa
         atomic_write_text(path, to_yaml(rec))
         paths.append(path)
     return paths
+
+
+_FEED_TIME = re.compile(rb"<updated>[^<]*</updated>")
+
+
+def tree_digests(
+    site: Path,
+    leave_out: Callable[[str], bool],
+    normalise: Callable[[str, bytes], bytes] = lambda _rel, data: data,
+) -> dict[str, str]:
+    """Every published file of ``site`` (its build folder) but those ``leave_out`` names, by path, with
+    a digest of its bytes (after ``normalise``); a feed's ``<updated>`` (the build's time) is blanked."""
+    root = site.resolve()
+    out = {}
+    for dirpath, _dirs, files in os.walk(root):
+        for f in files:
+            p = Path(dirpath) / f
+            rel = p.relative_to(root).as_posix()
+            if leave_out(rel):
+                continue
+            data = p.read_bytes()
+            if f == "feed.xml":
+                data = _FEED_TIME.sub(b"<updated/>", data, count=1)
+            out[rel] = hashlib.sha256(normalise(rel, data)).hexdigest()
+    return out
 
 
 def run_imrkb(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

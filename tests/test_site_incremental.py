@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import os
 import re
 from pathlib import Path
 
 import pytest
-from site_corpus import ACOEM_8, decision, run_imrkb, write_corpus
+from site_corpus import ACOEM_8, decision, run_imrkb, tree_digests, write_corpus
 
 from imrkb.models import Issue
 from imrkb.records import read_record
@@ -29,24 +28,10 @@ from imrkb.site.build import build_site
 from imrkb.site.publish import MARKER, builds_dir, standby
 from imrkb.takedown import remove
 
-_FEED_TIME = re.compile(rb"^<updated>[^<]*</updated>$", re.M)
-
 
 def _tree(site: Path) -> dict[str, str]:
     """Every published file but the marker and Pagefind's own files, by path, with a digest."""
-    root = site.resolve()
-    out = {}
-    for dirpath, _dirs, files in os.walk(root):
-        for f in files:
-            p = Path(dirpath) / f
-            rel = p.relative_to(root).as_posix()
-            if rel == MARKER or rel.startswith("pagefind/"):
-                continue
-            data = p.read_bytes()
-            if rel == "feed.xml":  # its <updated> is the build's time
-                data = _FEED_TIME.sub(b"<updated/>", data, count=1)
-            out[rel] = hashlib.sha256(data).hexdigest()
-    return out
+    return tree_digests(site, lambda rel: rel == MARKER or rel.startswith("pagefind/"))
 
 
 def _indexed(site: Path) -> dict[str, str]:

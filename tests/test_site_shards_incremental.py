@@ -6,40 +6,34 @@ whole year's records deleted. A real multi-year synthetic corpus, the real comma
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
-import os
-import re
 from pathlib import Path
 
 import pytest
-from site_corpus import run_imrkb, write_corpus
+from site_corpus import run_imrkb, tree_digests, write_corpus
 
 from imrkb.records import read_record
 from imrkb.site.publish import MARKER, builds_dir, published, standby
 
 N = 60
-_FEED_TIME = re.compile(rb"<updated>[^<]*</updated>")
+
+
+def _leave_out(rel: str) -> bool:
+    """Build markers, the shards' timing report and Pagefind's own files (checked by their pages)."""
+    name = rel.rpartition("/")[2]
+    return name in (MARKER, "shards.json") or rel.startswith("pagefind/") or "/pagefind/" in rel
+
+
+def _untimed(rel: str, data: bytes) -> bytes:
+    """A shard's summary without its build time."""
+    if not rel.endswith("summary.json"):
+        return data
+    return json.dumps({k: v for k, v in json.loads(data).items() if k != "seconds"}).encode()
 
 
 def _tree(site: Path) -> dict[str, str]:
-    """Every published file by path, with a digest: build markers, Pagefind's own files (checked by
-    the pages they index) and the timings in the shards' reports left out."""
-    root = site.resolve()
-    out = {}
-    for dirpath, _dirs, files in os.walk(root):
-        for f in files:
-            p = Path(dirpath) / f
-            rel = p.relative_to(root).as_posix()
-            if f in (MARKER, "shards.json") or rel.startswith("pagefind/") or "/pagefind/" in rel:
-                continue
-            data = p.read_bytes()
-            if f == "feed.xml":  # its <updated> is the build's time
-                data = _FEED_TIME.sub(b"<updated/>", data)
-            if f == "summary.json":
-                data = json.dumps({k: v for k, v in json.loads(data).items() if k != "seconds"}).encode()
-            out[rel] = hashlib.sha256(data).hexdigest()
-    return out
+    """Every published file by path, with a digest, but those :func:`_leave_out` names and times."""
+    return tree_digests(site, _leave_out, _untimed)
 
 
 def _indexed(site: Path) -> set[str]:

@@ -243,7 +243,9 @@ def build_shard(
 
     root = root.resolve()
     out = shards_dir.resolve() / year
-    inputs = shard_inputs(root, year, shards_dir, site_url)
+    # Only a build with its index is ever current: one without (a child of build_shards, whose parent
+    # has digested the inputs) neither skips nor records them.
+    inputs = shard_inputs(root, year, shards_dir, site_url) if search_index else ""
     if search_index and not full and is_current(root, year, shards_dir, inputs):
         summary = json.loads((out / SUMMARY).read_text(encoding="utf-8"))
         say(f"shard {year}: unchanged since its published build, not rebuilt")

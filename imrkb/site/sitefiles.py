@@ -97,14 +97,19 @@ class SiteFiles:
             self._dirs.discard(rel.rpartition("/")[0])
 
 
+def _link_new(src: str | Path, dest: str | Path) -> None:
+    """A new ``dest`` (no file there) as a hard link to ``src`` (a copy across file systems)."""
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)
+
+
 def _link(src: Path, dest: Path) -> None:
     """``dest`` becomes a hard link to ``src`` (a copy across file systems), replacing any file there."""
     tmp = dest.with_name(f".{dest.name}.new")
     tmp.unlink(missing_ok=True)
-    try:
-        os.link(src, tmp)
-    except OSError:
-        shutil.copyfile(src, tmp)
+    _link_new(src, tmp)
     os.replace(tmp, dest)
 
 
@@ -137,10 +142,7 @@ def link_copy(live: Path, folder: Path, *, skip: Iterable[str] = ()) -> int:
         target = folder / rel
         target.mkdir(parents=True, exist_ok=True)
         for f in files:
-            try:
-                os.link(here / f, target / f)
-            except OSError:
-                shutil.copyfile(here / f, target / f)
+            _link_new(here / f, target / f)
             n += 1
     return n
 
@@ -178,10 +180,7 @@ def sync_links(
                     stack.append((e.path, target, False))
                     continue
                 if old is None:  # nothing there: link directly (most files of a new folder)
-                    try:
-                        os.link(e.path, target)
-                    except OSError:
-                        shutil.copyfile(e.path, target)
+                    _link_new(e.path, target)
                     linked += 1
                     continue
                 if old.is_dir(follow_symlinks=False):
