@@ -145,3 +145,19 @@ def test_sharded_rebuilds_build_only_changed_shards_and_equal_full_builds(root: 
     assert held == []
     assert standby(root / "site") is None
     _same_as_full(root, tmp_path)
+
+
+def test_a_new_chunk_size_rebuilds_every_shard(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search index's settings are a shard's input: a shard indexed in chunks of another size is
+    not skipped as unchanged (its records did not change), and is indexed with the new size."""
+    years = sorted(p.name for p in (root / "decisions").iterdir())
+    _build(root, "--no-precedent-index")
+    monkeypatch.setenv("IMRKB_PAGEFIND_CHUNK", "7")
+    err = _build(root, "--no-precedent-index")
+    assert f"{len(years)} of {len(years)} shards built" in err
+    for year in years:
+        state = json.loads((root / "shards" / year / "pagefind" / "indexed.json").read_text(encoding="utf-8"))
+        assert state["chunk_size"] == 7
+        assert all(len(c["pages"]) <= 7 for c in state["chunks"])
+    err = _build(root, "--no-precedent-index")
+    assert f"0 of {len(years)} shards built ({len(years)} unchanged)" in err

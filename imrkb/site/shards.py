@@ -33,7 +33,7 @@ from ..catalog import load_catalog
 from ..errors import ImrkbError, UsageError
 from ..records import atomic_write_text
 from ..takedown import LEDGER_DIR, load_ledger
-from . import buildstate
+from . import buildstate, searchindex
 from .build import PROJECT_DIR, _say, run_mkdocs, write_page
 from .charts import Bar, bar_chart
 from .corpus import Corpus
@@ -164,10 +164,12 @@ def _stamps(h: Any, base: Path | str, prefix: str = "") -> None:
 def shard_inputs(root: Path, year: str, shards_dir: Path, site_url: str | None) -> str:
     """A digest of everything the build of ``year``'s shard reads: the year's record files (by stat
     stamp: size, times, inode), the takedown ledger, the hand-written pages, the site code, catalog and
-    URL (:func:`imrkb.site.buildstate.fingerprint`) and where the shard is published."""
+    URL (:func:`imrkb.site.buildstate.fingerprint`), the search index's settings (Pagefind version,
+    chunk size) and where the shard is published."""
     h = hashlib.blake2b(digest_size=16)
     url = _shard_site_url(site_url, year) or ""
-    h.update(f"{buildstate.fingerprint(PROJECT_DIR, url)}\0{shards_dir.resolve()}\0".encode())
+    index = searchindex.settings()
+    h.update(f"{buildstate.fingerprint(PROJECT_DIR, url)}\0{index}\0{shards_dir.resolve()}\0".encode())
     for name, base in (("records", root / "decisions" / year), ("ledger", root / LEDGER_DIR)):
         h.update(f"{name}\0".encode())
         _stamps(h, base)
