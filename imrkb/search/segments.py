@@ -28,6 +28,8 @@ from whoosh.codec import whoosh3
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
+from .fastterms import terms_function
+
 #: Whoosh names this module relies on (the test checks each exists).
 WRITER_METHODS = ("_flush_segment", "_finalize_segment", "_close_segment", "_commit_toc", "_finish")
 
@@ -96,10 +98,12 @@ class _Lengths:
 
 
 class _LastValue:
-    """A field's ``index`` (value -> its postings' terms and weights) that keeps the last text's result."""
+    """A field's ``index`` (value -> its postings' terms and weights) that keeps the last text's result,
+    and analyses a text with :func:`imrkb.search.fastterms.terms_function` when the field allows."""
 
-    def __init__(self, index: Any) -> None:
-        self.index = index
+    def __init__(self, field: Any) -> None:
+        self.index = field.index
+        self.fast = terms_function(field)
         self.value: str | None = None
         self.terms: list[Any] = []
 
@@ -107,7 +111,7 @@ class _LastValue:
         if kwargs or type(value) is not str:
             return self.index(value, **kwargs)
         if value != self.value:
-            self.terms = list(self.index(value))
+            self.terms = self.fast(value) if self.fast is not None else list(self.index(value))
             self.value = value
         return self.terms
 
@@ -122,7 +126,7 @@ class LeanWriter(SegmentWriter):
         for name in self.schema.names():  # this writer's own copy of the schema (read from the TOC)
             field = self.schema[name]
             if field.indexed:
-                field.index = _LastValue(field.index)
+                field.index = _LastValue(field)
 
     def add_reader(self, reader: Any) -> None:
         raise NotImplementedError("LeanWriter writes new documents only (its pool expects docnum order)")
