@@ -53,6 +53,15 @@ def browser() -> Iterator[Browser]:
             b.close()
 
 
+def search_all(page: Page) -> None:
+    """When a word search read only the newest chunks, have it search the older ones too."""
+    if page.locator("#imrkb-older").is_visible():
+        page.click("#imrkb-older")
+        expect(page.locator("#imrkb-status")).not_to_contain_text("not searched yet", timeout=20_000)
+        expect(page.locator("#imrkb-status")).to_contain_text("found", timeout=20_000)
+        assert page.locator("#imrkb-older").is_hidden()
+
+
 def search(browser: Browser, url: str) -> tuple[int, list[str]]:
     """Open the search page at ``url``: the number found and the dates of the first results shown."""
     context = browser.new_context()  # a fresh cache: the index changes between searches
@@ -63,6 +72,7 @@ def search(browser: Browser, url: str) -> tuple[int, list[str]]:
     try:
         page.goto(url)
         expect(page.locator("#imrkb-status")).to_contain_text("found", timeout=20_000)
+        search_all(page)
         status = page.inner_text("#imrkb-status")
         m = re.match(r"(\d+) decisions? found", status)
         assert m, status
@@ -128,6 +138,7 @@ def shown(browser: Browser, url: str) -> tuple[str, list[tuple[str, str, str]], 
     try:
         page.goto(url)
         expect(page.locator("#imrkb-status")).to_contain_text("found", timeout=20_000)
+        search_all(page)
         page.wait_for_load_state("networkidle")
         items = [
             (
@@ -182,3 +193,37 @@ def test_reindex_with_reuse_searches_like_a_full_index(served: tuple[str, Path],
     finally:
         page.unlink()
         page.write_text(text, encoding="utf-8")
+
+
+def test_a_word_search_reads_the_newest_chunks_first(served: tuple[str, Path], browser: Browser) -> None:
+    """A search with words reads the newest chunks until it has a page of results (20), says which
+    dates it searched, and "Search older decisions" finds what one index finds."""
+    base, site = served
+    index_site(site)
+    single = search(browser, f"{base}search/?q=decided")[0]  # a word on every decision page
+    manifest = index_site(site, chunk_size=15)
+    assert len(manifest) == 6
+    context = browser.new_context()
+    page = context.new_page()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    try:
+        page.goto(f"{base}search/?q=decided")
+        status = page.locator("#imrkb-status")
+        expect(status).to_contain_text("not searched yet", timeout=20_000)
+        # two chunks of 15 pages give the first 20 results; the four older ones are not read
+        chunks = [c["path"] for c in manifest]
+        read = {c for c in chunks if any(f"/pagefind/{c}" in u and "pagefind.js" not in u for u in asked)}
+        assert read == set(chunks[:2]), read
+        newest, oldest = manifest[0]["newest"], manifest[1]["oldest"]
+        assert status.inner_text().startswith("30 decisions found for “decided”")
+        assert f"(dated {oldest} to {newest})" in status.inner_text()
+        expect(page.locator("#imrkb-results li")).to_have_count(20)
+        page.click("#imrkb-older")
+        expect(status).to_have_text(f"{single} decisions found for “decided”.", timeout=20_000)
+        assert page.locator("#imrkb-older").is_hidden()
+        read = {c for c in chunks if any(f"/pagefind/{c}" in u and "pagefind.js" not in u for u in asked)}
+        assert read == set(chunks)
+    finally:
+        context.close()
+        index_site(site)

@@ -5,6 +5,10 @@
 import { openIndex } from "./imrkb-pagefind.js";
 
 const PAGE = 20;
+// A search with words first reads the newest chunk of the index, and up to AUTO chunks while it has
+// fewer than a page of results; the older ones only when asked ("Search older decisions"), so a first
+// search downloads a few chunks' files, not every chunk's.
+const AUTO = 3;
 const root = new URL("..", import.meta.url);
 const box = document.getElementById("imrkb-search");
 
@@ -51,6 +55,7 @@ async function main() {
   const sortSel = form.elements.sort;
   const list = document.getElementById("imrkb-results");
   const more = document.getElementById("imrkb-more");
+  const older = document.getElementById("imrkb-older");
 
   let pagefind;
   try {
@@ -91,7 +96,7 @@ async function main() {
     more.hidden = shown >= results.length;
   }
 
-  async function run() {
+  async function run(everything = false) {
     const term = q.value.trim();
     const filters = {};
     const url = new URLSearchParams();
@@ -108,8 +113,10 @@ async function main() {
     if (sortSel.value === "oldest") sort = { date: "asc" };
     history.replaceState(null, "", url.toString() ? `?${url}` : location.pathname);
     generation += 1;
+    const mine = generation;
     list.replaceChildren();
     shown = 0;
+    older.hidden = true;
     if (!term && Object.keys(filters).length === 0) {
       results = [];
       more.hidden = true;
@@ -117,10 +124,22 @@ async function main() {
       return;
     }
     setStatus("Searching…");
-    const res = await pagefind.search(term || null, { filters, sort });
+    let res;
+    for (let chunks = everything || !term ? 0 : 1; ; chunks += 1) {
+      res = await pagefind.search(term || null, { filters, sort, chunks });
+      if (!res.left || chunks === 0 || chunks >= AUTO || res.results.length >= PAGE) break;
+    }
+    if (mine !== generation) return;
     results = res.results;
     const n = results.length;
-    setStatus(`${n} decision${n === 1 ? "" : "s"} found${term ? ` for “${term}”` : ""}.`);
+    const found = `${n} decision${n === 1 ? "" : "s"} found${term ? ` for “${term}”` : ""}`;
+    if (res.left) {
+      const { oldest, newest } = res.searched;
+      setStatus(`${found} among the newest decisions (dated ${oldest} to ${newest}); older ones not searched yet.`);
+      older.hidden = false;
+    } else {
+      setStatus(`${found}.`);
+    }
     await showMore();
   }
 
@@ -130,6 +149,7 @@ async function main() {
   });
   for (const sel of [...selects, sortSel]) sel.addEventListener("change", run);
   more.addEventListener("click", showMore);
+  older.addEventListener("click", () => run(true));
   await run();
 }
 
