@@ -197,7 +197,7 @@ def test_reindex_with_reuse_searches_like_a_full_index(served: tuple[str, Path],
 
 def test_a_word_search_reads_the_newest_chunks_first(served: tuple[str, Path], browser: Browser) -> None:
     """A search with words reads the newest chunks until it has a page of results (20), says which
-    dates it searched, and "Search older decisions" finds what one index finds."""
+    dates it searched, and "Search all decisions" finds what one index finds; an oldest-first order starts from the oldest."""
     base, site = served
     index_site(site)
     single = search(browser, f"{base}search/?q=decided")[0]  # a word on every decision page
@@ -219,6 +219,12 @@ def test_a_word_search_reads_the_newest_chunks_first(served: tuple[str, Path], b
         assert status.inner_text().startswith("30 decisions found for “decided”")
         assert f"(dated {oldest} to {newest})" in status.inner_text()
         expect(page.locator("#imrkb-results li")).to_have_count(20)
+        page.select_option("select[name=sort]", "oldest")  # a changed choice searches anew, not all
+        expect(status).to_contain_text("among the oldest decisions", timeout=20_000)
+        assert f"(dated {manifest[-1]['oldest']} to {manifest[-2]['newest']})" in status.inner_text()
+        assert "newer ones not searched yet" in status.inner_text()
+        page.select_option("select[name=sort]", "")
+        expect(status).to_contain_text("among the newest decisions", timeout=20_000)
         page.click("#imrkb-older")
         expect(status).to_have_text(f"{single} decisions found for “decided”.", timeout=20_000)
         assert page.locator("#imrkb-older").is_hidden()

@@ -6,7 +6,7 @@ import { openIndex } from "./imrkb-pagefind.js";
 
 const PAGE = 20;
 // A search with words first reads the newest chunk of the index, and up to AUTO chunks while it has
-// fewer than a page of results; the older ones only when asked ("Search older decisions"), so a first
+// fewer than a page of results; the older ones only when asked ("Search all decisions"), so a first
 // search downloads a few chunks' files, not every chunk's.
 const AUTO = 3;
 const root = new URL("..", import.meta.url);
@@ -135,7 +135,8 @@ async function main() {
     const found = `${n} decision${n === 1 ? "" : "s"} found${term ? ` for “${term}”` : ""}`;
     if (res.left) {
       const { oldest, newest } = res.searched;
-      setStatus(`${found} among the newest decisions (dated ${oldest} to ${newest}); older ones not searched yet.`);
+      const [which, rest] = sort && sort.date === "asc" ? ["oldest", "newer"] : ["newest", "older"];
+      setStatus(`${found} among the ${which} decisions (dated ${oldest} to ${newest}); ${rest} ones not searched yet.`);
       older.hidden = false;
     } else {
       setStatus(`${found}.`);
@@ -147,7 +148,7 @@ async function main() {
     e.preventDefault();
     run();
   });
-  for (const sel of [...selects, sortSel]) sel.addEventListener("change", run);
+  for (const sel of [...selects, sortSel]) sel.addEventListener("change", () => run());
   more.addEventListener("click", showMore);
   older.addEventListener("click", () => run(true));
   await run();
