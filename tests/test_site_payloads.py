@@ -15,9 +15,7 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import re
-import shutil
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -27,6 +25,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from browser_env import CHROMIUM, require_browser
 from site_corpus import corpus, run_imrkb, write_corpus
 
 from imrkb.records import atomic_write_text, to_yaml
@@ -237,8 +236,6 @@ def test_records_downloads_and_feed_give_the_text_back(built: dict) -> None:
 
 # --------------------------------------------------------------------------- in the browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-REQUIRED = os.environ.get("IMRKB_REQUIRE_BROWSER") == "1"
 
 HOOKS = """
 window.__dialogs = [];
@@ -272,16 +269,8 @@ def served(built: dict) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if REQUIRED:
-            raise
-        pytest.skip("BROWSER TESTS SKIPPED: pip install playwright", allow_module_level=False)
-    if not Path(CHROMIUM).is_file():
-        if REQUIRED:
-            pytest.fail(f"IMRKB_REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM}", pytrace=False)
-        pytest.skip(f"BROWSER TESTS SKIPPED: no Chromium at {CHROMIUM} (apt-get install chromium)")
+    require_browser()  # skips, or fails under IMRKB_REQUIRE_BROWSER=1, without Playwright and Chromium
+    from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM)
         try:

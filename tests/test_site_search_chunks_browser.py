@@ -203,17 +203,21 @@ def test_a_word_search_reads_the_newest_chunks_first(served: tuple[str, Path], b
     single = search(browser, f"{base}search/?q=decided")[0]  # a word on every decision page
     manifest = index_site(site, chunk_size=15)
     assert len(manifest) == 6
+    chunks = [c["path"] for c in manifest]
     context = browser.new_context()
     page = context.new_page()
     asked: list[str] = []
     page.on("request", lambda r: asked.append(r.url))
+
+    def chunks_read() -> set[str]:  # chunks with an index file requested (every chunk's pagefind.js is one module)
+        return {c for c in chunks if any(f"/pagefind/{c}" in u and "pagefind.js" not in u for u in asked)}
+
     try:
         page.goto(f"{base}search/?q=decided")
         status = page.locator("#imrkb-status")
         expect(status).to_contain_text("not searched yet", timeout=20_000)
         # two chunks of 15 pages give the first 20 results; the four older ones are not read
-        chunks = [c["path"] for c in manifest]
-        read = {c for c in chunks if any(f"/pagefind/{c}" in u and "pagefind.js" not in u for u in asked)}
+        read = chunks_read()
         assert read == set(chunks[:2]), read
         newest, oldest = manifest[0]["newest"], manifest[1]["oldest"]
         assert status.inner_text().startswith("30 decisions found for “decided”")
@@ -228,7 +232,7 @@ def test_a_word_search_reads_the_newest_chunks_first(served: tuple[str, Path], b
         page.click("#imrkb-older")
         expect(status).to_have_text(f"{single} decisions found for “decided”.", timeout=20_000)
         assert page.locator("#imrkb-older").is_hidden()
-        read = {c for c in chunks if any(f"/pagefind/{c}" in u and "pagefind.js" not in u for u in asked)}
+        read = chunks_read()
         assert read == set(chunks)
     finally:
         context.close()

@@ -10,12 +10,12 @@ import dataclasses
 import datetime as dt
 import gzip
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
 import yaml
+from browser_env import CHROMIUM, REQUIRED, require_browser
 from site_corpus import ACOEM_8, corpus, decision, run_imrkb, write_corpus
 
 from imrkb.models import Issue
@@ -219,28 +219,24 @@ def test_removing_twice_says_when_and_finishes_the_job(tmp_path: Path) -> None:
 
 def test_the_notice_reads_well_in_chromium(takedown: dict) -> None:
     """The notice in a real browser: no console error under the CSP, no serious accessibility problem."""
-    import shutil
     import threading
 
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    require_browser()  # skips, or fails under IMRKB_REQUIRE_BROWSER=1, without Playwright and Chromium
     try:
         from axe_playwright_python.sync_playwright import Axe
-        from playwright.sync_api import sync_playwright
     except ImportError:
-        if os.environ.get("IMRKB_REQUIRE_BROWSER") == "1":  # CI: the browser tests must run
+        if REQUIRED:  # CI: the browser tests must run
             raise
-        pytest.skip("BROWSER TEST SKIPPED: pip install playwright axe-playwright-python")
-    if not Path(chromium).is_file():
-        if os.environ.get("IMRKB_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"IMRKB_REQUIRE_BROWSER=1 but no Chromium at {chromium}", pytrace=False)
-        pytest.skip(f"BROWSER TEST SKIPPED: no Chromium at {chromium} (apt-get install chromium)")
+        pytest.skip("BROWSER TEST SKIPPED: pip install axe-playwright-python")
+    from playwright.sync_api import sync_playwright
+
     from imrkb.serve import make_server
 
     server = make_server(takedown["site"], 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium)
+            browser = p.chromium.launch(executable_path=CHROMIUM)
             page = browser.new_page()
             errors: list[str] = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

@@ -29,13 +29,33 @@ def _parts(analyzer: Any) -> tuple[RegexTokenizer, StopFilter, StemFilter] | Non
     items = getattr(analyzer, "items", None)
     if type(analyzer) is not CompositeAnalyzer or items is None or len(items) != 4:
         return None
-    tok, low, stop, stem = items
+    tok, _, stop, stem = items
     kinds = (RegexTokenizer, LowercaseFilter, StopFilter, StemFilter)
     if any(type(x) is not k for x, k in zip(items, kinds, strict=True)):
         return None
     if tok.gaps or not stop.renumber:
         return None
     return tok, stop, stem
+
+
+class _Terms(dict[str, str]):
+    """Lower-cased word -> its term: its stem, or "" for a stop word (computed once a word, kept for
+    up to 200,000 words)."""
+
+    def __init__(self, stop: StopFilter, stemmer: StemFilter) -> None:
+        super().__init__()
+        self.stops, self.min, self.max = stop.stops, stop.min, stop.max
+        self.ignore, self.stem = stemmer.ignore, stemmer._stem
+
+    def __missing__(self, word: str) -> str:
+        n = len(word)
+        if n < self.min or (self.max is not None and n > self.max) or word in self.stops:
+            term = ""
+        else:
+            term = word if word in self.ignore else self.stem(word)
+        if len(self) < 200_000:
+            self[word] = term
+        return term
 
 
 def terms_function(field: Any) -> Callable[[str], list[Term]] | None:
@@ -46,20 +66,8 @@ def terms_function(field: Any) -> Callable[[str], list[Term]] | None:
         return None
     tok, stop, stemmer = parts
     finditer = tok.expression.finditer
-    stops, minsize, maxsize = stop.stops, stop.min, stop.max
-    ignore, stem = stemmer.ignore, stemmer._stem
     boost = fmt.field_boost
-    seen: dict[str, str] = {}  # lower-cased word -> its term ("" for a stop word)
-
-    def term_of(word: str) -> str:
-        n = len(word)
-        if n < minsize or (maxsize is not None and n > maxsize) or word in stops:
-            t = ""
-        else:
-            t = word if word in ignore else stem(word)
-        if len(seen) < 200_000:
-            seen[word] = t
-        return t
+    seen = _Terms(stop, stemmer)
 
     if type(fmt) is formats.Positions:
         encode = fmt.encode
@@ -68,10 +76,7 @@ def terms_function(field: Any) -> Callable[[str], list[Term]] | None:
             poses: dict[str, list[int]] = {}
             pos = -1
             for i, m in enumerate(finditer(text)):
-                w = m.group(0).lower()
-                t = seen.get(w)
-                if t is None:
-                    t = term_of(w)
+                t = seen[m.group(0).lower()]
                 if not t:
                     continue
                 pos = i if pos < 0 else pos + 1
@@ -89,10 +94,7 @@ def terms_function(field: Any) -> Callable[[str], list[Term]] | None:
     def frequencies(text: str) -> list[Term]:
         freqs: dict[str, int] = {}
         for m in finditer(text):
-            w = m.group(0).lower()
-            t = seen.get(w)
-            if t is None:
-                t = term_of(w)
+            t = seen[m.group(0).lower()]
             if t:
                 freqs[t] = freqs.get(t, 0) + 1
         return [(t.encode("utf-8"), n, float(n) * boost, pack(n)) for t, n in freqs.items()]

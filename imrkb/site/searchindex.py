@@ -42,6 +42,7 @@ from pathlib import Path
 from ..errors import ImrkbError
 from . import pagefindnames
 from .render import SIMILAR_OPEN
+from .sitefiles import link_new
 
 #: Pages per Pagefind run. Pagefind's time and memory grow with a run's pages (measured on 5,000
 #: decision pages of 15 KB: 12.9 CPU s and 830 MB; 2,500: 6.6 s and 410 MB; 1,000: 2.7 s and 170 MB),
@@ -314,10 +315,7 @@ def _link_tree(src: Path, dest: Path) -> None:
             if entry.name in PAGEFIND_DIRS:
                 _link_tree(Path(entry.path), dest / entry.name)
         elif entry.name not in (MANIFEST, STATE):
-            try:
-                os.link(entry.path, dest / entry.name)
-            except OSError:
-                shutil.copyfile(entry.path, dest / entry.name)
+            link_new(entry.path, dest / entry.name)
 
 
 def carry_index(previous: Path, site: Path) -> bool:
@@ -332,7 +330,7 @@ def carry_index(previous: Path, site: Path) -> bool:
     for folder in [src, *(p for p in src.iterdir() if p.is_dir() and p.name not in PAGEFIND_DIRS)]:
         _link_tree(folder, dest / folder.relative_to(src))
     for name in (MANIFEST, STATE):
-        os.link(src / name, dest / name)
+        link_new(src / name, dest / name)
     return True
 
 
@@ -358,10 +356,7 @@ def _run_pagefind(site: Path, chunk: Chunk, dest: Path) -> None:
         for p in chunk.pages:
             target = view / p.rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(site / p.rel, target)
-            except OSError:  # another file system: a copy does the same
-                shutil.copyfile(site / p.rel, target)
+            link_new(site / p.rel, target)
         cmd = [sys.executable, "-m", "pagefind", "--site", str(view), "--output-path", str(dest), "--silent"]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, check=False)

@@ -46,7 +46,7 @@ from .recordcache import stamp
 from .render import decision_table
 from .rows import DecisionRow, newest_first_key
 from .searchindex import MANIFEST
-from .sitefiles import sync_links
+from .sitefiles import link_new, sync_links
 
 SUMMARY = "summary.json"
 NEWEST = 50
@@ -680,7 +680,7 @@ def assemble(
         for name in downloads:
             dest, old = top / "data" / name, (slot.live / "data" / name if slot.live else None)
             if same and old is not None and old.is_file():
-                os.link(old, dest)
+                link_new(old, dest)
             else:
                 _concat([p.resolve() / "data" / name for p in shards], dest, header=name.endswith(".csv"))
         (top / "feed.xml").write_text(

@@ -97,7 +97,7 @@ class SiteFiles:
             self._dirs.discard(rel.rpartition("/")[0])
 
 
-def _link_new(src: str | Path, dest: str | Path) -> None:
+def link_new(src: str | Path, dest: str | Path) -> None:
     """A new ``dest`` (no file there) as a hard link to ``src`` (a copy across file systems)."""
     try:
         os.link(src, dest)
@@ -109,7 +109,7 @@ def _link(src: Path, dest: Path) -> None:
     """``dest`` becomes a hard link to ``src`` (a copy across file systems), replacing any file there."""
     tmp = dest.with_name(f".{dest.name}.new")
     tmp.unlink(missing_ok=True)
-    _link_new(src, tmp)
+    link_new(src, tmp)
     os.replace(tmp, dest)
 
 
@@ -142,7 +142,7 @@ def link_copy(live: Path, folder: Path, *, skip: Iterable[str] = ()) -> int:
         target = folder / rel
         target.mkdir(parents=True, exist_ok=True)
         for f in files:
-            _link_new(here / f, target / f)
+            link_new(here / f, target / f)
             n += 1
     return n
 
@@ -180,7 +180,7 @@ def sync_links(
                     stack.append((e.path, target, False))
                     continue
                 if old is None:  # nothing there: link directly (most files of a new folder)
-                    _link_new(e.path, target)
+                    link_new(e.path, target)
                     linked += 1
                     continue
                 if old.is_dir(follow_symlinks=False):
