@@ -25,7 +25,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ import yaml
 
 from .errors import CatalogError
 from .models import Decision, PiiFinding, PiiOverride
+from .regexset import RegexSet
 
 __all__ = [
     "DEFAULT_PATH",
@@ -87,9 +88,15 @@ class Kind:
     #: always tried); a shortcut, so that most patterns never run over most fields
     needs: tuple[tuple[str, ...], ...] = ()
 
-    def tried(self, lowered: str) -> Iterator[re.Pattern[str]]:
-        """The patterns worth running over a text, given the text in lower case."""
-        for p, needs in zip(self.patterns, self.needs or ((),) * len(self.patterns), strict=True):
+    def tried(
+        self, lowered: str, possible: Container[int] | None = None, first: int = 0
+    ) -> Iterator[re.Pattern[str]]:
+        """The patterns worth running over a text, given the text in lower case; ``possible``: the numbers
+        of the patterns that may match it (this kind's first pattern is number ``first``), None: all."""
+        needs_all = self.needs or ((),) * len(self.patterns)
+        for j, (p, needs) in enumerate(zip(self.patterns, needs_all, strict=True)):
+            if possible is not None and first + j not in possible:
+                continue
             if not needs or any(n in lowered for n in needs):
                 yield p
 
@@ -223,12 +230,35 @@ class _Match:
     value_start: int
 
 
-def _matches(text: str, kinds: Iterable[Kind]) -> Iterator[_Match]:
-    """Every match, per kind without overlaps (the longest at a position wins), in text order per kind."""
+def _prefilter(kinds: tuple[Kind, ...]) -> RegexSet:
+    """One :class:`~imrkb.regexset.RegexSet` of every pattern of ``kinds`` (built once per tuple)."""
+    entry = _PREFILTERS.get(id(kinds))
+    if entry is None or entry[0] is not kinds:
+        entry = (kinds, RegexSet([p for k in kinds for p in k.patterns]))
+        if len(_PREFILTERS) > 8:
+            _PREFILTERS.clear()
+        _PREFILTERS[id(kinds)] = entry
+    return entry[1]
+
+
+_PREFILTERS: dict[int, tuple[tuple[Kind, ...], RegexSet]] = {}
+
+
+def _matches(text: str, kinds: Iterable[Kind], *, prefilter: bool = True) -> Iterator[_Match]:
+    """Every match, per kind without overlaps (the longest at a position wins), in text order per kind.
+
+    A pattern that the kinds' :class:`~imrkb.regexset.RegexSet` rules out for ``text`` cannot match and
+    is not run (``prefilter=False`` runs every pattern: the same matches, slower)."""
+    ks = tuple(kinds)
+    possible = _prefilter(ks).possible(text) if prefilter else None
+    if possible is not None and not possible:
+        return
     lowered = text.lower()
-    for k in kinds:
+    n = 0
+    for k in ks:
         found: list[_Match] = []
-        for p in k.tried(lowered):
+        first, n = n, n + len(k.patterns)
+        for p in k.tried(lowered, possible, first):
             for m in p.finditer(text):
                 if m.end("value") > m.start("value"):
                     found.append(_Match(k.kind, m.start(), m.end(), m.start("value")))
