@@ -237,3 +237,42 @@ def test_a_word_search_reads_the_newest_chunks_first(served: tuple[str, Path], b
     finally:
         context.close()
         index_site(site)
+
+
+def test_a_search_with_two_filters_reads_the_newest_chunks_first(served: tuple[str, Path], browser: Browser) -> None:
+    """Two filters and no words: the manifest cannot count the results, so the search reads the newest
+    chunks as a word search does, and "Search all decisions" finds what one index finds."""
+    base, site = served
+    manifest = index_site(site, chunk_size=15)
+    chunks = [c["path"] for c in manifest]
+    everywhere = [
+        (key, value)
+        for key, counts in manifest[0]["filters"].items()
+        for value in counts
+        if key not in ("outcome", "year") and all(c["filters"].get(key, {}).get(value) for c in manifest)
+    ]
+    assert all(c["filters"]["outcome"].get("upheld") for c in manifest)
+    assert everywhere, "no filter value in every chunk"
+    key, value = everywhere[0]
+    query = f"outcome=upheld&{key}={value.replace(' ', '+')}"
+    index_site(site)
+    single = search(browser, f"{base}search/?{query}")[0]
+    index_site(site, chunk_size=15)
+    context = browser.new_context()
+    page = context.new_page()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    try:
+        page.goto(f"{base}search/?{query}")
+        status = page.locator("#imrkb-status")
+        expect(status).to_contain_text("found", timeout=20_000)
+        page.wait_for_load_state("networkidle")
+        read = {c for c in chunks if any(f"/pagefind/{c}" in u and "pagefind.js" not in u for u in asked)}
+        # every chunk has results, and at most 3 of the 6 are read before the button
+        assert "not searched yet" in status.inner_text()
+        assert read and read <= set(chunks[:3]), read
+        page.click("#imrkb-older")
+        expect(status).to_have_text(f"{single} decision{'' if single == 1 else 's'} found.", timeout=20_000)
+    finally:
+        context.close()
+        index_site(site)

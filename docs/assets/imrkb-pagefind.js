@@ -4,8 +4,9 @@
 // counts. openIndex(root, options) returns an object with Pagefind's filters() and search(term, opts):
 // filter lists come from the manifest (no index is loaded for them); a search loads and queries only
 // the chunks that can match its filters; results are merged by score, or for a date order chunk after
-// chunk (each chunk's results are already in that order); a search with words may be limited to the
-// newest chunks (opts.chunks; the page searches older ones on request); a search with filters only asks each chunk
+// chunk (each chunk's results are already in that order); a search with words, or with filters whose
+// counts the manifest cannot give (two or more), may be limited to the newest chunks (opts.chunks; the
+// page searches older ones on request); a search with filters only asks each chunk
 // for the word its manifest says every page has, and, when the manifest's counts say how many pages
 // each chunk has for it (one filter), loads a chunk only when its results are shown. All chunks share
 // one Pagefind runtime: one script, one WebAssembly download, no worker. Sites built with one index
@@ -177,11 +178,11 @@ export async function openIndex(root, options) {
         );
         return { results, chunksSearched: 0 };
       }
-      // `opts.chunks`: a search with words reads at most that many of the chosen chunks, the newest
-      // (the oldest for an oldest-first order); `searched` says which dates they cover and `left` how
-      // many chunks were not read.
+      // `opts.chunks`: a search read chunk by chunk (words, or filters with no known counts) reads at
+      // most that many of the chosen chunks, the newest (the oldest for an oldest-first order);
+      // `searched` says which dates they cover and `left` how many chunks were not read.
       let left = 0;
-      if (term !== null && opts.chunks > 0 && opts.chunks < chosen.length) {
+      if (opts.chunks > 0 && opts.chunks < chosen.length) {
         left = chosen.length - opts.chunks;
         chosen = sort.date === "asc" ? chosen.slice(left) : chosen.slice(0, opts.chunks);
       }

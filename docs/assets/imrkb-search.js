@@ -5,9 +5,10 @@
 import { openIndex } from "./imrkb-pagefind.js";
 
 const PAGE = 20;
-// A search with words first reads the newest chunk of the index, and up to AUTO chunks while it has
-// fewer than a page of results; the older ones only when asked ("Search all decisions"), so a first
-// search downloads a few chunks' files, not every chunk's.
+// A search first reads the newest chunk of the index, and up to AUTO chunks while it has fewer than a
+// page of results; the older ones only when asked ("Search all decisions"), so a first search
+// downloads a few chunks' files, not every chunk's. (A search with one filter and no words needs no
+// such limit: the index's manifest counts its results, and a chunk is read when its results are shown.)
 const AUTO = 3;
 const root = new URL("..", import.meta.url);
 const box = document.getElementById("imrkb-search");
@@ -125,7 +126,7 @@ async function main() {
     }
     setStatus("Searching…");
     let res;
-    for (let chunks = everything || !term ? 0 : 1; ; chunks += 1) {
+    for (let chunks = everything ? 0 : 1; ; chunks += 1) {
       res = await pagefind.search(term || null, { filters, sort, chunks });
       if (!res.left || chunks === 0 || chunks >= AUTO || res.results.length >= PAGE) break;
     }
