@@ -23,7 +23,8 @@ from .errors import LetterError
 from .ingestcache import Entry, IngestCache, cache_dir, fingerprint
 from .models import Decision
 from .pdftext import read_bytes, text_of
-from .pii import load_kinds, scan_letter
+from .pii import scan_letter
+from .pii import warm as warm_pii
 from .records import atomic_write_bytes, load_yaml_text, to_yaml, to_yaml_loaded
 from .takedown import Removal, load_ledger
 from .validate import (
@@ -227,16 +228,16 @@ def _existing_ids(decisions: Path) -> dict[str, list[Path]]:
 
 
 def _warm(pool: bool) -> None:
-    """Load what every letter needs (catalog, personal-data patterns, compiled schema) once, here: forked
-    workers inherit it instead of each loading it again; for a ``pool``, the hyphenation step's word list
-    too (which one process loads only when a letter needs it)."""
+    """Load what every letter needs (catalog, personal-data patterns and their prefilter, compiled
+    schema) once, here: forked workers inherit it instead of each loading it again; for a ``pool``, the
+    hyphenation step's word list too (which one process loads only when a letter needs it)."""
     from .catalog import load_catalog
     from .clean import english_words
 
     load_catalog()
     if pool:
         english_words()
-    load_kinds()
+    warm_pii()
     schema_check()
 
 

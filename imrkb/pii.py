@@ -53,6 +53,7 @@ __all__ = [
     "scan_paths",
     "scan_text",
     "unresolved",
+    "warm",
 ]
 
 #: The patterns shipped with the project.
@@ -228,6 +229,12 @@ class _Match:
     start: int
     end: int
     value_start: int
+
+
+def warm() -> None:
+    """Load the shipped patterns and build their prefilter now (before forking workers, which then
+    share them instead of each building its own)."""
+    _prefilter(load_kinds())
 
 
 def _prefilter(kinds: tuple[Kind, ...]) -> RegexSet:

@@ -141,12 +141,14 @@ def _emit(tree: _sp.SubPattern | list, ascii_text: bool, tail: bool) -> str:
     return "".join(out)
 
 
-def superset(pattern: re.Pattern[str], ascii_text: bool) -> str:
+def superset(pattern: re.Pattern[str], ascii_text: bool, parsed: _sp.SubPattern | None = None) -> str:
     """An RE2 pattern (for Latin-1 bytes) that finds a match wherever ``pattern`` does in a text made
     ASCII by replacing each other character with ``?``; ``ascii_text``: the text was ASCII already (word
-    boundaries then mean the same to both engines). Raises :class:`Untranslatable`."""
+    boundaries then mean the same to both engines); ``parsed``: the pattern already parsed. Raises
+    :class:`Untranslatable`."""
     global_flags = "".join(f for bit, f in _FLAGS if pattern.flags & bit)
-    body = _emit(_sp.parse(pattern.pattern, pattern.flags), ascii_text, True)
+    tree = parsed if parsed is not None else _sp.parse(pattern.pattern, pattern.flags)
+    body = _emit(tree, ascii_text, True)
     return f"(?{global_flags}:{body})" if global_flags else body
 
 
@@ -160,6 +162,7 @@ class RegexSet:
         if re2 is None:
             return
         always: set[int] = set()
+        parsed = [_sp.parse(p.pattern, p.flags) for p in patterns]
         for ascii_text in (True, False):
             options = re2.Options()
             options.encoding = re2.Options.Encoding.LATIN1
@@ -171,7 +174,7 @@ class RegexSet:
             rs.Add(b"")
             for i, p in enumerate(patterns):
                 try:
-                    rs.Add(superset(p, ascii_text).encode("ascii"))
+                    rs.Add(superset(p, ascii_text, parsed[i]).encode("ascii"))
                 except (Untranslatable, re2.error):
                     always.add(i)
                     continue
