@@ -238,17 +238,20 @@ def warm() -> None:
 
 
 def _prefilter(kinds: tuple[Kind, ...]) -> RegexSet:
-    """One :class:`~imrkb.regexset.RegexSet` of every pattern of ``kinds`` (built once per tuple)."""
-    entry = _PREFILTERS.get(id(kinds))
-    if entry is None or entry[0] is not kinds:
-        entry = (kinds, RegexSet([p for k in kinds for p in k.patterns]))
-        if len(_PREFILTERS) > 8:
-            _PREFILTERS.clear()
-        _PREFILTERS[id(kinds)] = entry
-    return entry[1]
+    """One :class:`~imrkb.regexset.RegexSet` of every pattern of ``kinds`` (built once for the same
+    patterns; the tuple used last is recognised without looking at its patterns)."""
+    global _last
+    if _last is None or _last[0] is not kinds:
+        _last = (kinds, _set_of(tuple(p for k in kinds for p in k.patterns)))
+    return _last[1]
 
 
-_PREFILTERS: dict[int, tuple[tuple[Kind, ...], RegexSet]] = {}
+@functools.lru_cache(maxsize=8)
+def _set_of(patterns: tuple[re.Pattern[str], ...]) -> RegexSet:
+    return RegexSet(patterns)
+
+
+_last: tuple[tuple[Kind, ...], RegexSet] | None = None
 
 
 def _matches(text: str, kinds: Iterable[Kind], *, prefilter: bool = True) -> Iterator[_Match]:

@@ -172,3 +172,14 @@ def test_letters_are_scanned_with_the_same_findings_as_without_the_set() -> None
         assert with_set == list(pii._matches(text, kinds, prefilter=False))
         ruled_out += len(PATTERNS) - len(PII_SET.possible(text))
     assert ruled_out > 60 * len(PATTERNS) // 2  # and it does rule out most patterns
+
+
+def test_the_set_is_built_once_for_the_same_patterns_however_they_are_passed() -> None:
+    pii.scan_text("warm", kinds=list(pii.load_kinds()))
+    before = pii._set_of.cache_info()
+    for _ in range(3):
+        pii.scan_text("Mr. John Smith", kinds=list(pii.load_kinds()))  # a new list, the same patterns
+        pii.scan_text("Mr. John Smith")
+    after = pii._set_of.cache_info()
+    assert after.misses == before.misses
+    assert pii.scan_text("Mr. John Smith", kinds=list(pii.load_kinds())) == pii.scan_text("Mr. John Smith")
