@@ -525,14 +525,17 @@ def _build(
     decision_pages = sorted(f"{r.url}index.html" for r in corpus.decisions)
     if search_index:
         say("indexing decision pages with pagefind")
-        # One chunk at a time (bounded memory); chunks whose pages are unchanged are reused (moved from
-        # this folder's own index when it is a recycled build, else linked from the live build).
+        # Two chunks at a time on two cores (a Pagefind run is one thread, ~0.4 GB for a chunk of 2,500
+        # pages; at 100,000 decisions: 603 -> 570 s wall, the build's peak memory unchanged, 3.95 GB
+        # PSS, reached before); a shard's build sets IMRKB_PAGEFIND_JOBS=1, its parallelism being the
+        # shards. Chunks whose pages are unchanged are reused (moved from this folder's own index when
+        # it is a recycled build, else linked from the live build).
         index_site(
             files.folder,
             previous=slot.live,
             written=written,
             pages=decision_pages,
-            jobs=1,
+            jobs=min(2, os.cpu_count() or 1),
             say=say,
             throw_away=functools.partial(throw_away, out),
         )
