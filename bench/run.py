@@ -88,11 +88,11 @@ def _tree_pids(root_pid: int) -> set[int]:
     return tree
 
 
-def _tree_rss_mb(root_pid: int) -> float:
-    """Resident memory of ``root_pid`` and all its descendants now, in MB: each process's RSS, summed
-    (pages that forked workers share with their parent count once per process)."""
+def _tree_rss_mb(pids: set[int]) -> float:
+    """Resident memory of the processes ``pids`` now, in MB: each process's RSS, summed (pages that
+    forked workers share with their parent count once per process)."""
     total = 0
-    for pid in _tree_pids(root_pid):
+    for pid in pids:
         try:
             with open(f"/proc/{pid}/statm") as f:
                 total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -101,11 +101,11 @@ def _tree_rss_mb(root_pid: int) -> float:
     return total / 2**20
 
 
-def _tree_pss_mb(root_pid: int) -> float:
-    """The memory ``root_pid`` and its descendants use now, in MB: each process's proportional set size
-    (a page shared by k processes counts 1/k in each), summed, so shared pages count once in all."""
+def _tree_pss_mb(pids: set[int]) -> float:
+    """The memory the processes ``pids`` use now, in MB: each process's proportional set size (a page
+    shared by k processes counts 1/k in each), summed, so shared pages count once in all."""
     total = 0
-    for pid in _tree_pids(root_pid):
+    for pid in pids:
         try:
             with open(f"/proc/{pid}/smaps_rollup") as f:
                 total += next(int(line.split()[1]) for line in f if line.startswith("Pss:")) * 1024
@@ -130,9 +130,10 @@ def _measure_here(cmd: list[str], log: Path | None) -> dict[str, float]:
             nonlocal peak_tree, peak_pss
             tick = 0
             while not done.wait(0.2):
-                peak_tree = max(peak_tree, _tree_rss_mb(proc.pid))
+                pids = _tree_pids(proc.pid)
+                peak_tree = max(peak_tree, _tree_rss_mb(pids))
                 if tick % 5 == 0:  # PSS walks every page table: once a second
-                    peak_pss = max(peak_pss, _tree_pss_mb(proc.pid))
+                    peak_pss = max(peak_pss, _tree_pss_mb(pids))
                 tick += 1
 
         sampler = threading.Thread(target=sample, daemon=True)

@@ -90,13 +90,12 @@ class Kind:
     needs: tuple[tuple[str, ...], ...] = ()
 
     def tried(
-        self, lowered: str, possible: Container[int] | None = None, first: int = 0
+        self, lowered: str, possible: Container[re.Pattern[str]] | None = None
     ) -> Iterator[re.Pattern[str]]:
-        """The patterns worth running over a text, given the text in lower case; ``possible``: the numbers
-        of the patterns that may match it (this kind's first pattern is number ``first``), None: all."""
-        needs_all = self.needs or ((),) * len(self.patterns)
-        for j, (p, needs) in enumerate(zip(self.patterns, needs_all, strict=True)):
-            if possible is not None and first + j not in possible:
+        """The patterns worth running over a text, given the text in lower case; ``possible``: the
+        patterns that may match it (None: all)."""
+        for p, needs in zip(self.patterns, self.needs or ((),) * len(self.patterns), strict=True):
+            if possible is not None and p not in possible:
                 continue
             if not needs or any(n in lowered for n in needs):
                 yield p
@@ -237,12 +236,13 @@ def warm() -> None:
     _prefilter(load_kinds())
 
 
-def _prefilter(kinds: tuple[Kind, ...]) -> RegexSet:
-    """One :class:`~imrkb.regexset.RegexSet` of every pattern of ``kinds`` (built once for the same
-    patterns; the tuple used last is recognised without looking at its patterns)."""
+def _prefilter(kinds: tuple[Kind, ...]) -> tuple[RegexSet, tuple[re.Pattern[str], ...]]:
+    """One :class:`~imrkb.regexset.RegexSet` of every pattern of ``kinds``, and those patterns in its
+    order (built once for the same patterns; the tuple used last is recognised by identity)."""
     global _last
     if _last is None or _last[0] is not kinds:
-        _last = (kinds, _set_of(tuple(p for k in kinds for p in k.patterns)))
+        patterns = tuple(p for k in kinds for p in k.patterns)
+        _last = (kinds, (_set_of(patterns), patterns))
     return _last[1]
 
 
@@ -251,7 +251,7 @@ def _set_of(patterns: tuple[re.Pattern[str], ...]) -> RegexSet:
     return RegexSet(patterns)
 
 
-_last: tuple[tuple[Kind, ...], RegexSet] | None = None
+_last: tuple[tuple[Kind, ...], tuple[RegexSet, tuple[re.Pattern[str], ...]]] | None = None
 
 
 def _matches(text: str, kinds: Iterable[Kind], *, prefilter: bool = True) -> Iterator[_Match]:
@@ -260,15 +260,16 @@ def _matches(text: str, kinds: Iterable[Kind], *, prefilter: bool = True) -> Ite
     A pattern that the kinds' :class:`~imrkb.regexset.RegexSet` rules out for ``text`` cannot match and
     is not run (``prefilter=False`` runs every pattern: the same matches, slower)."""
     ks = tuple(kinds)
-    possible = _prefilter(ks).possible(text) if prefilter else None
-    if possible is not None and not possible:
-        return
+    possible = None
+    if prefilter:
+        rs, patterns = _prefilter(ks)
+        possible = {patterns[i] for i in rs.possible(text)}
+        if not possible:
+            return
     lowered = text.lower()
-    n = 0
     for k in ks:
         found: list[_Match] = []
-        first, n = n, n + len(k.patterns)
-        for p in k.tried(lowered, possible, first):
+        for p in k.tried(lowered, possible):
             for m in p.finditer(text):
                 if m.end("value") > m.start("value"):
                     found.append(_Match(k.kind, m.start(), m.end(), m.start("value")))

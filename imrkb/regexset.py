@@ -157,8 +157,8 @@ class RegexSet:
 
     def __init__(self, patterns: Sequence[re.Pattern[str]], *, max_mem: int = 64 << 20) -> None:
         self.size = len(patterns)
-        self._always: frozenset[int] = frozenset(range(self.size))
-        self._sets: dict[bool, tuple[object, list[int]] | None] = {}
+        self._all = self._always = frozenset(range(self.size))
+        self._sets: dict[bool, tuple[object, list[int]] | None] = {}  # by "the text is ASCII"
         if re2 is None:
             return
         always: set[int] = set()
@@ -191,11 +191,11 @@ class RegexSet:
         """Indexes of the patterns that may match somewhere in ``text``; the others cannot."""
         ascii_text = text.isascii()
         entry = self._sets.get(ascii_text)
-        if entry is None:
-            return frozenset(range(self.size))
+        if entry is None:  # no re2, or the set did not compile
+            return self._all
         rs, index = entry
         data = text.encode("ascii") if ascii_text else text.encode("ascii", "replace")
         hits = rs.Match(data)  # type: ignore[attr-defined]
         if not hits or 0 not in hits:  # the sentinel missing: the automaton gave up (memory); run all
-            return frozenset(range(self.size))
+            return self._all
         return self._always.union(index[h] for h in hits if h)
